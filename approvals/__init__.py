@@ -1,0 +1,1 @@
+"""Generic approval engine."""

@@ -1,0 +1,1 @@
+"""Generic approval engine: models arrive with the issue that builds this app."""

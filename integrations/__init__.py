@@ -1,0 +1,1 @@
+"""ERP and procurement connectors."""

@@ -1,0 +1,1 @@
+"""ERP and procurement connectors: models arrive with the issue that builds this app."""

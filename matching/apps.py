@@ -1,0 +1,12 @@
+"""App configuration for matching."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MatchingConfig(AppConfig):
+    """Invoice intake, matching and the AP exception workbench."""
+
+    name = "matching"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,149 @@
+"""The Celery app: Redis broker, JSON only, late acks, time limits, and delays kept inside the visibility timeout."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from datetime import timedelta
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from celery import Celery, Task, signals
+from celery.schedules import schedule as interval_schedule
+from django.core.exceptions import ImproperlyConfigured
+
+from p2p_portal.request_context import _request_id, current_request_id, new_request_id
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_portal.settings")
+
+logger = logging.getLogger(__name__)
+
+
+def _seconds(delay: float | timedelta | None) -> float:
+    if delay is None:
+        return 0.0
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
+def visibility_timeout(celery_app: Celery) -> float:
+    """Seconds Redis waits for an ack before it hands a reserved task to another worker."""
+    options = celery_app.conf.broker_transport_options or {}
+    return float(options.get("visibility_timeout", 3600))
+
+
+def check_delay(celery_app: Celery, delay: float | timedelta | None, *, what: str) -> None:
+    """Refuse a countdown or retry delay that Redis would outlive: the task would be delivered twice."""
+    seconds = _seconds(delay)
+    limit = visibility_timeout(celery_app)
+    if seconds >= limit:
+        raise ImproperlyConfigured(
+            f"{what} waits {seconds:.0f} s, not below the broker visibility timeout of {limit:.0f} s "
+            "(CELERY_VISIBILITY_TIMEOUT): Redis would redeliver the task while it waits. "
+            "Use a periodic task for long waits."
+        )
+
+
+def delays_beyond_visibility(celery_app: Celery) -> list[str]:
+    """List every configured delay (retry delays, beat countdowns) that is not below the visibility timeout."""
+    problems: list[str] = []
+    _import_task_modules()
+    tasks: Iterable[Task] = celery_app.tasks.values()
+    for task in tasks:
+        if task.name.startswith("celery."):
+            continue
+        delays = [("default_retry_delay", task.default_retry_delay)]
+        if getattr(task, "autoretry_for", None) and getattr(task, "retry_backoff", False):
+            delays.append(("retry_backoff_max", getattr(task, "retry_backoff_max", 600)))
+        for attribute, delay in delays:
+            try:
+                check_delay(celery_app, delay, what=f"task {task.name} {attribute}")
+            except ImproperlyConfigured as error:
+                problems.append(str(error))
+    for name, entry in (celery_app.conf.beat_schedule or {}).items():
+        options = entry.get("options") or {}
+        try:
+            check_delay(celery_app, options.get("countdown"), what=f"beat entry {name!r} countdown")
+        except ImproperlyConfigured as error:
+            problems.append(str(error))
+        run_every = entry.get("schedule")
+        if isinstance(run_every, timedelta | int | float | interval_schedule):
+            expires = options.get("expires")
+            # An entry whose message may sit in the queue longer than the visibility timeout before a
+            # worker takes it would be delivered twice; bound it with `expires`.
+            if expires is not None:
+                try:
+                    check_delay(celery_app, expires, what=f"beat entry {name!r} expires")
+                except ImproperlyConfigured as error:
+                    problems.append(str(error))
+    return problems
+
+
+def _import_task_modules() -> None:
+    """Import every installed app's tasks module, so that every task is registered before it is checked.
+
+    Not `loader.import_default_modules()`: Celery's Django fix-up runs the system checks from that
+    signal, and the checks call this function.
+    """
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if find_spec(f"{config.name}.tasks") is not None:
+            import_module(f"{config.name}.tasks")
+
+
+class PortalTask(Task):  # type: ignore[misc]
+    """Base task: refuses a retry countdown beyond the visibility timeout at the moment it is asked for."""
+
+    def retry(self, *args: Any, countdown: float | None = None, **kwargs: Any) -> Any:
+        check_delay(self.app, countdown if countdown is not None else self.default_retry_delay, what=f"retry of {self.name}")
+        return super().retry(*args, countdown=countdown, **kwargs)
+
+
+app = Celery("p2p_portal", task_cls=PortalTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+_inline_announced = False
+
+
+@signals.before_task_publish.connect
+def _attach_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """Send the request id of the enqueuing request along with the task message."""
+    request_id = current_request_id()
+    if headers is not None and request_id and "request_id" not in headers:
+        headers["request_id"] = request_id
+
+
+@signals.task_prerun.connect
+def _enter_request_context(task: Task | None = None, **_: Any) -> None:
+    """Run the task under the request id it was sent with (or a fresh one), and note inline mode once."""
+    global _inline_announced
+    if task is None:
+        return
+    request_id = getattr(task.request, "request_id", None) or current_request_id()
+    task.request.request_id_token = _request_id.set(request_id or new_request_id())
+    if task.request.is_eager and not task.app.conf.broker_url and not _inline_announced:
+        _inline_announced = True
+        logger.warning(
+            "No task broker is configured (REDIS_URL is unset): background tasks run inline in the "
+            "requesting process. Set REDIS_URL and start a worker for production."
+        )
+
+
+@signals.task_postrun.connect
+def _leave_request_context(task: Task | None = None, **_: Any) -> None:
+    token = getattr(task.request, "request_id_token", None) if task is not None else None
+    if token is not None:
+        _request_id.reset(token)
+        task.request.request_id_token = None  # type: ignore[union-attr]
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_delays_beyond_visibility(sender: Any = None, **_: Any) -> None:
+    """A worker or beat does not start with a delay that Redis would turn into duplicate deliveries."""
+    problems = delays_beyond_visibility(app)
+    if problems:
+        raise ImproperlyConfigured("; ".join(problems))

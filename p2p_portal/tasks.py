@@ -1,0 +1,21 @@
+"""Platform tasks: thin interfaces that call services."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+from celery import shared_task
+
+from p2p_portal.services import task_heartbeat_record
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT = "periodic"
+
+
+@shared_task(name="p2p_portal.record_heartbeat", ignore_result=True)
+def record_heartbeat() -> None:
+    """Record that the scheduler and a worker are both alive (sent by beat every minute)."""
+    heartbeat = task_heartbeat_record(name=HEARTBEAT, hostname=socket.gethostname())
+    logger.info("task heartbeat recorded", extra={"heartbeat": heartbeat.name, "hostname": heartbeat.hostname})

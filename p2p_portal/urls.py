@@ -1,0 +1,25 @@
+"""Root URLs."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from p2p_portal import health, metrics, views
+
+admin.site.site_header = "P2P Portal administration"
+admin.site.site_title = "P2P Portal admin"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workbench/", include("matching.urls")),
+    path("vendors/", include("vendors.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("audit/", views.audit, name="audit"),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
+]

@@ -1,0 +1,33 @@
+"""Platform pages: the dashboard and the section overviews."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from p2p_portal.navigation import SECTIONS_BY_KEY, sections_for
+from p2p_portal.selectors import system_status
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Home page: what each section does (and what is coming), and the state of the installation."""
+    sections = [section for section in sections_for(request) if section.key != "admin"]
+    return render(
+        request, "p2p_portal/dashboard.html", {"sections": sections, "status": system_status()}
+    )
+
+
+def render_section(request: HttpRequest, key: str) -> HttpResponse:
+    """Render a section's overview page (used by each app until its own pages land)."""
+    return render(request, "p2p_portal/section.html", {"section": SECTIONS_BY_KEY[key]})
+
+
+@require_GET
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    """The audit section."""
+    return render_section(request, "audit")

@@ -1,0 +1,1 @@
+"""Golden supplier master: models arrive with the issue that builds this app."""
