@@ -20,6 +20,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_portal.settings")
 
 logger = logging.getLogger(__name__)
 
+AnyCelery = Celery[Any]
+
 
 def _seconds(delay: float | timedelta | None) -> float:
     if delay is None:
@@ -27,13 +29,13 @@ def _seconds(delay: float | timedelta | None) -> float:
     return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
-def visibility_timeout(celery_app: Celery) -> float:
+def visibility_timeout(celery_app: AnyCelery) -> float:
     """Seconds Redis waits for an ack before it hands a reserved task to another worker."""
     options = celery_app.conf.broker_transport_options or {}
     return float(options.get("visibility_timeout", 3600))
 
 
-def check_delay(celery_app: Celery, delay: float | timedelta | None, *, what: str) -> None:
+def check_delay(celery_app: AnyCelery, delay: float | timedelta | None, *, what: str) -> None:
     """Refuse a countdown or retry delay that Redis would outlive: the task would be delivered twice."""
     seconds = _seconds(delay)
     limit = visibility_timeout(celery_app)
@@ -45,11 +47,11 @@ def check_delay(celery_app: Celery, delay: float | timedelta | None, *, what: st
         )
 
 
-def delays_beyond_visibility(celery_app: Celery) -> list[str]:
+def delays_beyond_visibility(celery_app: AnyCelery) -> list[str]:
     """List every configured delay (retry delays, beat countdowns) that is not below the visibility timeout."""
     problems: list[str] = []
     _import_task_modules()
-    tasks: Iterable[Task] = celery_app.tasks.values()
+    tasks: Iterable[Task[Any, Any]] = celery_app.tasks.values()
     for task in tasks:
         if task.name.startswith("celery."):
             continue
@@ -93,15 +95,20 @@ def _import_task_modules() -> None:
             import_module(f"{config.name}.tasks")
 
 
-class PortalTask(Task):  # type: ignore[misc]
+class PortalTask(Task[Any, Any]):
     """Base task: refuses a retry countdown beyond the visibility timeout at the moment it is asked for."""
 
-    def retry(self, *args: Any, countdown: float | None = None, **kwargs: Any) -> Any:
-        check_delay(self.app, countdown if countdown is not None else self.default_retry_delay, what=f"retry of {self.name}")
-        return super().retry(*args, countdown=countdown, **kwargs)
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        countdown = kwargs.get("countdown")
+        check_delay(
+            self.app,
+            countdown if countdown is not None else self.default_retry_delay,
+            what=f"retry of {self.name}",
+        )
+        return super().retry(*args, **kwargs)
 
 
-app = Celery("p2p_portal", task_cls=PortalTask)
+app: AnyCelery = Celery("p2p_portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -117,13 +124,13 @@ def _attach_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
 
 
 @signals.task_prerun.connect
-def _enter_request_context(task: Task | None = None, **_: Any) -> None:
+def _enter_request_context(task: Task[Any, Any] | None = None, **_: Any) -> None:
     """Run the task under the request id it was sent with (or a fresh one), and note inline mode once."""
     global _inline_announced
     if task is None:
         return
     request_id = getattr(task.request, "request_id", None) or current_request_id()
-    task.request.request_id_token = _request_id.set(request_id or new_request_id())
+    task.request.request_id_token = _request_id.set(request_id or new_request_id())  # type: ignore[attr-defined]
     if task.request.is_eager and not task.app.conf.broker_url and not _inline_announced:
         _inline_announced = True
         logger.warning(
@@ -133,7 +140,7 @@ def _enter_request_context(task: Task | None = None, **_: Any) -> None:
 
 
 @signals.task_postrun.connect
-def _leave_request_context(task: Task | None = None, **_: Any) -> None:
+def _leave_request_context(task: Task[Any, Any] | None = None, **_: Any) -> None:
     token = getattr(task.request, "request_id_token", None) if task is not None else None
     if token is not None:
         _request_id.reset(token)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 # Development-only credentials: seed_demo refuses to run in production, so they never guard real data.
-DEMO_PASSWORD = "demo-portal-2026"
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
 
 
 @dataclass(frozen=True)

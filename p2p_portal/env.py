@@ -70,9 +70,7 @@ def env_list(name: str, default: Sequence[str] = (), *, environ: Mapping[str, st
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_choice(
-    name: str, choices: Sequence[str], default: str, *, environ: Mapping[str, str] | None = None
-) -> str:
+def env_choice(name: str, choices: Sequence[str], default: str, *, environ: Mapping[str, str] | None = None) -> str:
     """Return a variable that must be one of `choices`."""
     value = env_str(name, default, environ=environ)
     if value not in choices:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 REDIS_PROBE_TIMEOUT = 2.0
 
 
-class CheckFailed(Exception):
+class CheckFailedError(Exception):
     """A readiness check failed; the message names what is wrong."""
 
 
@@ -26,7 +26,7 @@ def check_database() -> str:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as error:
-        raise CheckFailed(f"database unreachable: {type(error).__name__}: {error}".strip()) from error
+        raise CheckFailedError(f"database unreachable: {type(error).__name__}: {error}".strip()) from error
     return "ok"
 
 
@@ -37,11 +37,11 @@ def check_migrations() -> str:
         executor = MigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as error:
-        raise CheckFailed(f"migration state unknown: {type(error).__name__}: {error}") from error
+        raise CheckFailedError(f"migration state unknown: {type(error).__name__}: {error}") from error
     if plan:
         pending = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _ in plan[:5])
         more = f" and {len(plan) - 5} more" if len(plan) > 5 else ""
-        raise CheckFailed(f"{len(plan)} unapplied migration(s): {pending}{more}")
+        raise CheckFailedError(f"{len(plan)} unapplied migration(s): {pending}{more}")
     return "ok"
 
 
@@ -55,7 +55,7 @@ def check_redis() -> str:
     try:
         client.ping()
     except redis.RedisError as error:
-        raise CheckFailed(f"redis unreachable: {type(error).__name__}: {error}") from error
+        raise CheckFailedError(f"redis unreachable: {type(error).__name__}: {error}") from error
     finally:
         client.close()
     return "ok"
@@ -87,7 +87,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
             continue
         try:
             results[name] = check()
-        except CheckFailed as error:
+        except CheckFailedError as error:
             results[name] = f"fail: {error}"
             failed.append(name)
     body = {"status": "fail" if failed else "ok", "failed": failed, "checks": results}

@@ -19,7 +19,7 @@ class OutboundSession(requests.Session):
         self.default_timeout = timeout
         self.headers["User-Agent"] = user_agent
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
         request_id = current_request_id()
         if request_id:

@@ -10,14 +10,23 @@ from typing import Any
 from p2p_portal.request_context import current_request_id
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
-_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "task_id", "task_name"}
+_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "task_id",
+    "task_name",
+}
 
 
 class RequestContextFilter(logging.Filter):
     """Stamp each record with the current request id and Celery task, so every formatter can use them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id() or "-"
+        # django.request logs 4xx/5xx after the middleware has left the request's context, but it
+        # passes the request along: its id is on it.
+        request = getattr(record, "request", None)
+        record.request_id = current_request_id() or getattr(request, "request_id", None) or "-"
         task_id, task_name = _current_task()
         record.task_id = task_id
         record.task_name = task_name
@@ -43,11 +52,12 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or current_request_id(),
         }
-        if getattr(record, "task_id", None):
-            entry["task_id"] = record.task_id
+        task_id = getattr(record, "task_id", None)
+        if task_id:
+            entry["task_id"] = task_id
             entry["task_name"] = getattr(record, "task_name", None)
         for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+            if key not in _STANDARD_ATTRIBUTES and key != "request" and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -54,7 +54,9 @@ class BusinessMetricsCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         failures = GaugeMetricFamily(
-            "p2p_business_metric_errors", "Business metrics that could not be computed in this scrape.", labels=["metric"]
+            "p2p_business_metric_errors",
+            "Business metrics that could not be computed in this scrape.",
+            labels=["metric"],
         )
         for metric in list(_business_metrics.values()):
             family = GaugeMetricFamily(metric.name, metric.documentation, labels=list(metric.labels))
@@ -101,7 +103,8 @@ def _may_scrape(request: HttpRequest) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition; needs METRICS_TOKEN as a bearer token, or a loopback caller when none is set."""
     if not _may_scrape(request):
-        response = HttpResponse("Metrics need a valid bearer token.\n", status=401, content_type="text/plain")
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
-    return ExportToDjangoView(request)
+        refusal = HttpResponse("Metrics need a valid bearer token.\n", status=401, content_type="text/plain")
+        refusal["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return refusal
+    exposition: HttpResponse = ExportToDjangoView(request)
+    return exposition

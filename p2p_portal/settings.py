@@ -118,9 +118,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'p2p_portal.sqlite3'}")
 DATABASES = {
-    "default": database_from_url(
-        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0)
-    )
+    "default": database_from_url(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0))
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -162,7 +160,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The periodic schedule; later apps add their entries here. No countdown here may reach the
 # visibility timeout (checked at startup and by `manage.py check`).
 CELERY_BEAT_SCHEDULE = {
-    "platform.heartbeat": {"task": "p2p_portal.record_heartbeat", "schedule": 60.0, "options": {"expires": 55}},
+    "platform.heartbeat": {
+        "task": "p2p_portal.record_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
@@ -189,7 +191,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

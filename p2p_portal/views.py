@@ -16,9 +16,7 @@ from p2p_portal.selectors import system_status
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Home page: what each section does (and what is coming), and the state of the installation."""
     sections = [section for section in sections_for(request) if section.key != "admin"]
-    return render(
-        request, "p2p_portal/dashboard.html", {"sections": sections, "status": system_status()}
-    )
+    return render(request, "p2p_portal/dashboard.html", {"sections": sections, "status": system_status()})
 
 
 def render_section(request: HttpRequest, key: str) -> HttpResponse:

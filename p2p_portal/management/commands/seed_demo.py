@@ -24,7 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
-            raise CommandError("seed_demo creates accounts with known passwords and is refused when P2P_ENV=production.")
+            raise CommandError(
+                "seed_demo creates accounts with known passwords and is refused when P2P_ENV=production."
+            )
         logins: list[DemoLogin] = []
         with request_id_context(None), transaction.atomic():
             for app in SEEDING_ORDER:

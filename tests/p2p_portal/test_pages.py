@@ -1,0 +1,92 @@
+"""Every page of the shell, by persona: who may open it, who is sent to log in, and what it sends back."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+SECTION_PAGES = ["/", "/workbench/", "/vendors/", "/approvals/", "/integrations/", "/audit/"]
+
+
+@pytest.mark.parametrize("path", SECTION_PAGES)
+def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={path}"
+
+
+@pytest.mark.parametrize("path", SECTION_PAGES)
+def test_a_signed_in_user_opens_every_section(clerk_client: Client, path: str) -> None:
+    response = clerk_client.get(path)
+    assert response.status_code == 200
+    assert b'aria-current="page"' in response.content, "the navigation marks where the user is"
+
+
+def test_the_admin_is_for_staff_only(client: Client, clerk_client: Client, staff_client: Client) -> None:
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    assert clerk_client.get("/admin/")["Location"].startswith("/admin/login/")
+    assert staff_client.get("/admin/").status_code == 200
+
+
+def test_navigation_shows_admin_only_to_staff(clerk_client: Client, staff_client: Client) -> None:
+    for client, sees_admin in ((clerk_client, False), (staff_client, True)):
+        page = client.get("/").content.decode()
+        for label in ("Workbench", "Vendors", "Approvals", "Integrations", "Audit"):
+            assert f"<span>{label}</span>" in page
+        assert ('href="/admin/"' in page) is sees_admin
+
+
+def test_the_dashboard_says_how_background_tasks_run(clerk_client: Client, settings) -> None:
+    settings.CELERY_BROKER_URL = None
+    assert "tasks run inside web requests" in clerk_client.get("/").content.decode()
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
+    assert "Start a Celery worker and beat" in clerk_client.get("/").content.decode()
+
+
+def test_pages_are_sent_with_a_strict_content_security_policy(clerk_client: Client) -> None:
+    response = clerk_client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_logout_is_a_post_and_ends_the_session(clerk_client: Client) -> None:
+    assert clerk_client.get("/logout/").status_code == 405, "a link or an image cannot log a user out"
+    response = clerk_client.post("/logout/")
+    assert response["Location"] == "/login/"
+    assert clerk_client.get("/").status_code == 302
+
+
+def test_login_is_protected_by_csrf(clerk) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "casey", "password": "correct-horse-battery-9"})
+    assert response.status_code == 403
+
+
+def test_a_wrong_password_is_refused_with_a_message(client: Client, clerk) -> None:
+    response = client.post("/login/", {"username": "casey", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_static_files_come_from_the_portal_itself(client: Client) -> None:
+    css = client.get("/static/css/portal.css")
+    assert css.status_code == 200
+    htmx = client.get("/static/django_htmx/htmx-2.min.js")
+    assert htmx.status_code == 200
+    page = client.get("/login/").content.decode()
+    assert 'src="/static/django_htmx/htmx-2.min.js"' in page
+    assert "https://" not in page, "no CDN: hospital networks block them"
+
+
+def test_an_unknown_page_is_a_friendly_404(clerk_client: Client) -> None:
+    response = clerk_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
