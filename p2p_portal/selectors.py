@@ -11,7 +11,6 @@ from django.db import connection
 from p2p_portal.models import TaskHeartbeat
 from p2p_portal.tasks import HEARTBEAT
 
-
 DATABASE_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite (development only)"}
 
 
