@@ -289,8 +289,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    # Django's own defaults add console handlers to "django" and "django.server"; replacing them here
+    # sends every line through the one handler above, once.
     "loggers": {
-        "django.server": {"level": "WARNING" if not DEVELOPMENT else "INFO"},
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO" if DEVELOPMENT else "WARNING", "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }

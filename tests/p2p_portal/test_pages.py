@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from p2p_portal.services import task_heartbeat_record
+
 pytestmark = pytest.mark.django_db
 
 SECTION_PAGES = ["/", "/workbench/", "/vendors/", "/approvals/", "/integrations/", "/audit/"]
@@ -42,7 +44,9 @@ def test_the_dashboard_says_how_background_tasks_run(clerk_client: Client, setti
     settings.CELERY_BROKER_URL = None
     assert "tasks run inside web requests" in clerk_client.get("/").content.decode()
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
-    assert "Start a Celery worker and beat" in clerk_client.get("/").content.decode()
+    assert "start a Celery worker and beat" in clerk_client.get("/").content.decode()
+    task_heartbeat_record(name="periodic", hostname="worker-1")
+    assert "Workers running" in clerk_client.get("/").content.decode()
 
 
 def test_pages_are_sent_with_a_strict_content_security_policy(clerk_client: Client) -> None:
@@ -90,3 +94,15 @@ def test_an_unknown_page_is_a_friendly_404(clerk_client: Client) -> None:
     response = clerk_client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_heartbeats_are_read_only_in_the_admin(staff_client: Client) -> None:
+    heartbeat = task_heartbeat_record(name="periodic", hostname="worker-1")
+    assert staff_client.get("/admin/p2p_portal/taskheartbeat/").status_code == 200
+    assert staff_client.get("/admin/p2p_portal/taskheartbeat/add/").status_code == 403
+    page = staff_client.get(f"/admin/p2p_portal/taskheartbeat/{heartbeat.pk}/change/").content.decode()
+    assert 'name="hostname"' not in page, "no editable field"
+
+
+def test_the_favicon_is_our_logo(client: Client) -> None:
+    assert client.get("/favicon.ico")["Location"] == "/static/img/logo.svg"
