@@ -2,9 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from p2p_portal import health, metrics, views
 
@@ -21,7 +19,7 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("audit/", views.audit, name="audit"),
     path("admin/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("img/logo.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),

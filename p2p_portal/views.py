@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from p2p_portal.navigation import SECTIONS_BY_KEY, sections_for
 from p2p_portal.selectors import system_status
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin): send them to our logo.
+
+    The static URL is looked up per request: in production it needs the collectstatic manifest.
+    """
+    return HttpResponsePermanentRedirect(static("img/logo.svg"))
 
 
 @require_GET

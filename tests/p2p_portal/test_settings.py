@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -130,3 +131,31 @@ def test_development_defaults_need_no_configuration_at_all(tmp_path) -> None:
     assert eager is True, "without REDIS_URL tasks run inline"
     assert email == "django.core.mail.backends.console.EmailBackend"
     assert (tmp_path / "development-secret-key").stat().st_mode & 0o077 == 0, "the generated key is private"
+
+
+def test_production_serves_pages_and_hashed_static_files_after_collectstatic(tmp_path) -> None:
+    environment = production_environment(
+        P2P_VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path}/production.sqlite3",
+        ALLOWED_HOSTS="p2p.example.org",
+    )
+    for command in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+        result = manage(*command, environment=environment)
+        assert result.returncode == 0, result.stderr
+    script = (
+        "import json; from django.test import Client; c = Client(HTTP_HOST='p2p.example.org'); "
+        "login = c.get('/login/', secure=True); css = login.content.decode().split('/static/css/')[1].split('\"')[0]; "
+        "asset = c.get('/static/css/' + css, secure=True); plain = c.get('/login/'); probe = c.get('/readyz'); "
+        "print(json.dumps([login.status_code, css, asset.status_code, asset.get('Cache-Control', ''), "
+        "plain.status_code, probe.status_code, c.get('/favicon.ico', secure=True)['Location']]))"
+    )
+    result = manage("shell", "--no-imports", "-c", script, environment=environment)
+    assert result.returncode == 0, result.stderr
+    login, css, asset, cache_control, plain, probe, favicon = json.loads(result.stdout.strip().splitlines()[-1])
+    assert login == 200
+    assert re.fullmatch(r"portal\.[0-9a-f]{12}\.css", css), "a content-hashed name"
+    assert asset == 200
+    assert "immutable" in cache_control
+    assert plain == 301, "plain HTTP is redirected to HTTPS"
+    assert probe == 200, "probes are exempt from the HTTPS redirect"
+    assert re.fullmatch(r"/static/img/logo\.[0-9a-f]{12}\.svg", favicon)
