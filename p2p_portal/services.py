@@ -1,16 +1,29 @@
-"""Platform services: every platform write goes through here."""
+"""Platform services: every platform write goes through here, attributed to an explicit actor."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
 
-from p2p_portal.models import TaskHeartbeat
+from p2p_portal.api.tokens import IssuedToken, new_token_secret, token_digest
+from p2p_portal.audit.context import acting_as
+from p2p_portal.errors import InvalidInputError
+from p2p_portal.models import ApiClient, ApiToken, CostCenter, Facility, RoleAssignment, TaskHeartbeat
+from p2p_portal.roles import Role, facility_permission
+
+Actor = Any  # a user, an ApiClient, or a system process name (see p2p_portal.audit.context.actor_for)
 
 
 @transaction.atomic
 def task_heartbeat_record(*, name: str, hostname: str) -> TaskHeartbeat:
-    """Record that the periodic task `name` just ran on `hostname` (system write: no human actor)."""
+    """Record that the periodic task `name` just ran on `hostname` (operational state: no history, no actor)."""
     heartbeat, _ = TaskHeartbeat.objects.select_for_update().get_or_create(
         name=name, defaults={"hostname": hostname, "last_seen_at": timezone.now()}
     )
@@ -19,3 +32,127 @@ def task_heartbeat_record(*, name: str, hostname: str) -> TaskHeartbeat:
     heartbeat.full_clean()
     heartbeat.save(update_fields=["hostname", "last_seen_at"])
     return heartbeat
+
+
+# --- Organisation ------------------------------------------------------------------------------------
+@transaction.atomic
+def facility_create(*, actor: Actor, code: str, name: str, gln: str | None = None, active: bool = True) -> Facility:
+    """Create a facility."""
+    facility = Facility(code=code, name=name, gln=gln or None, active=active)
+    facility.full_clean()
+    with acting_as(actor, reason="facility created"):
+        facility.save()
+    return facility
+
+
+@transaction.atomic
+def cost_center_create(
+    *, actor: Actor, facility: Facility, code: str, name: str, owner: User | None = None
+) -> CostCenter:
+    """Create a cost center in a facility."""
+    if not facility.active:
+        raise InvalidInputError(f"Facility {facility.code} is inactive.", code="facility_inactive", field="facility")
+    cost_center = CostCenter(facility=facility, code=code, name=name, owner=owner)
+    cost_center.full_clean()
+    with acting_as(actor, reason="cost center created"):
+        cost_center.save()
+    return cost_center
+
+
+# --- Roles --------------------------------------------------------------------------------------------
+@transaction.atomic
+def role_grant(*, actor: Actor, user: User, role: Role | str, facility: Facility, reason: str = "") -> RoleAssignment:
+    """Give `user` the role at `facility`: the audited assignment, the role's group, the facility permission."""
+    role = Role(role)
+    with acting_as(actor, reason=reason or f"granted {role.value} at {facility.code}"):
+        assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, facility=facility)
+    user.groups.add(Group.objects.get(name=role.value))
+    assign_perm(facility_permission(role), user, facility)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: Actor, user: User, role: Role | str, facility: Facility, reason: str = "") -> None:
+    """Take the role at `facility` from `user`; the group goes too when no other facility grants it."""
+    role = Role(role)
+    assignment = RoleAssignment.objects.filter(user=user, role=role, facility=facility).first()
+    if assignment is None:
+        return
+    with acting_as(actor, reason=reason or f"revoked {role.value} at {facility.code}"):
+        assignment.delete()
+    remove_perm(facility_permission(role), user, facility)
+    if not RoleAssignment.objects.filter(user=user, role=role).exists():
+        user.groups.remove(Group.objects.get(name=role.value))
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User, reason: str) -> None:
+    """Deactivate a user and end every session they have, at once (not at their next request)."""
+    user.is_active = False
+    with acting_as(actor, reason=reason):
+        user.save(update_fields=["is_active"])
+    user_key = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == user_key:
+            session.delete()
+
+
+# --- API clients and tokens ----------------------------------------------------------------------------
+@transaction.atomic
+def api_client_create(
+    *, actor: Actor, name: str, facilities: list[Facility], scopes: list[str], description: str = ""
+) -> tuple[ApiClient, IssuedToken]:
+    """Create an API client and its first token (the secret is returned once and never stored)."""
+    if not facilities:
+        raise InvalidInputError("An API client needs at least one facility.", code="no_facility", field="facilities")
+    client = ApiClient(name=name, description=description, scopes=sorted(set(scopes)))
+    if getattr(actor, "is_authenticated", False) and not isinstance(actor, ApiClient):
+        client.created_by = actor
+    client.full_clean()
+    with acting_as(actor, reason="api client created"):
+        client.save()
+        client.facilities.set(facilities)
+    return client, api_token_issue(actor=actor, client=client)
+
+
+@transaction.atomic
+def api_token_issue(*, actor: Actor, client: ApiClient, lifetime: timedelta | None = None) -> IssuedToken:
+    """Issue a new token for `client`, valid for API_TOKEN_LIFETIME_DAYS unless told otherwise."""
+    prefix, secret = new_token_secret()
+    lifetime = lifetime or timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+    token = ApiToken(client=client, prefix=prefix, digest=token_digest(secret), expires_at=timezone.now() + lifetime)
+    token.full_clean()
+    with acting_as(actor, reason="api token issued"):
+        token.save()
+    return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def api_token_rotate(*, actor: Actor, client: ApiClient, overlap: timedelta | None = None) -> IssuedToken:
+    """Issue a new token; the client's current tokens keep working for the overlap window, then expire."""
+    overlap = overlap if overlap is not None else timedelta(hours=settings.API_TOKEN_ROTATION_OVERLAP_HOURS)
+    cutoff = timezone.now() + overlap
+    with acting_as(actor, reason=f"api token rotated (old tokens expire within {overlap})"):
+        for token in client.tokens.select_for_update().filter(revoked_at__isnull=True, expires_at__gt=cutoff):
+            token.expires_at = cutoff
+            token.save(update_fields=["expires_at"])
+    return api_token_issue(actor=actor, client=client)
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken, reason: str) -> ApiToken:
+    """Revoke a token at once."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        with acting_as(actor, reason=reason or "api token revoked"):
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+@transaction.atomic
+def api_client_revoke_all(*, actor: Actor, client: ApiClient, reason: str) -> int:
+    """Revoke every live token of a client (a suspected leak); returns how many were revoked."""
+    tokens = list(client.tokens.select_for_update().filter(revoked_at__isnull=True))
+    for token in tokens:
+        api_token_revoke(actor=actor, token=token, reason=reason)
+    return len(tokens)

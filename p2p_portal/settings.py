@@ -71,8 +71,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Project apps, in dependency order: each may import only those listed before it.
     "p2p_portal.apps.PlatformConfig",
+    "p2p_portal.audit.apps.AuditConfig",
     "approvals",
     "vendors",
     "matching",
@@ -88,10 +98,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "p2p_portal.api.middleware.ApiTokenMiddleware",
+    "p2p_portal.audit.middleware.ActorMiddleware",
+    "p2p_portal.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -160,6 +175,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The periodic schedule; later apps add their entries here. No countdown here may reach the
 # visibility timeout (checked at startup and by `manage.py check`).
 CELERY_BEAT_SCHEDULE = {
+    "audit.seal": {"task": "p2p_portal.audit.seal_history", "schedule": 60.0, "options": {"expires": 55}},
+    "platform.idempotency_purge": {"task": "p2p_portal.purge_idempotency_records", "schedule": 6 * 3600.0},
     "platform.heartbeat": {
         "task": "p2p_portal.record_heartbeat",
         "schedule": 60.0,
@@ -176,6 +193,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out users before any password check
+    "django.contrib.auth.backends.ModelBackend",  # also refuses inactive users on every request
+    "guardian.backends.ObjectPermissionBackend",
+]
+# Lockout after repeated failures, per username and client address together, so one office's NAT
+# address cannot lock out every clerk behind it.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# TOTP second factor for the roles in p2p_portal.roles.SECOND_FACTOR_ROLES (on in production).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "P2P Portal")
+# Sensitive actions (bank-account changes) ask for the password again when the last proof is older.
+REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300, minimum=30)
+GUARDIAN_ANONYMOUS_USER_NAME = None
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
+GUARDIAN_RAISE_403 = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -266,6 +305,39 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- API -------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "p2p_portal.api.authentication.BearerTokenAuthentication",
+        "p2p_portal.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["p2p_portal.api.permissions.IsAuthenticatedPrincipal"],
+    "DEFAULT_PAGINATION_CLASS": "p2p_portal.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "p2p_portal.api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "P2P Portal API",
+    "DESCRIPTION": "Invoices, purchase orders, receipts, suppliers and exceptions of a hospital network's P2P portal.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90, minimum=1)
+API_TOKEN_ROTATION_OVERLAP_HOURS = env_int("API_TOKEN_ROTATION_OVERLAP_HOURS", 24, minimum=0)
+IDEMPOTENCY_RETENTION_DAYS = env_int("IDEMPOTENCY_RETENTION_DAYS", 7, minimum=7)
+# A request still "in progress" after this long is taken as abandoned (its process died) and may be retried.
+IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 120, minimum=10)
 
 # --- Metrics --------------------------------------------------------------------------------------
 # When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; when unset it answers loopback only.

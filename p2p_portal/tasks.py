@@ -7,11 +7,10 @@ import socket
 
 from celery import shared_task
 
+from p2p_portal.selectors import HEARTBEAT
 from p2p_portal.services import task_heartbeat_record
 
 logger = logging.getLogger(__name__)
-
-HEARTBEAT = "periodic"
 
 
 @shared_task(name="p2p_portal.record_heartbeat", ignore_result=True)

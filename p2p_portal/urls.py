@@ -9,6 +9,9 @@ from p2p_portal import health, metrics, views
 admin.site.site_header = "P2P Portal administration"
 admin.site.site_title = "P2P Portal admin"
 
+handler404 = "p2p_portal.views.not_found"
+handler500 = "p2p_portal.views.server_error"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -19,6 +22,7 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("audit/", views.audit, name="audit"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("p2p_portal.api.urls")),
     path("favicon.ico", views.favicon),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -7,7 +7,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 
+from p2p_portal.api.errors import api_not_found, api_server_error
 from p2p_portal.navigation import SECTIONS_BY_KEY, sections_for
 from p2p_portal.selectors import system_status
 
@@ -39,3 +42,17 @@ def render_section(request: HttpRequest, key: str) -> HttpResponse:
 def audit(request: HttpRequest) -> HttpResponse:
     """The audit section."""
     return render_section(request, "audit")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: problem+json under /api/, the friendly page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: problem+json under /api/, the friendly page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    return default_server_error(request)

@@ -1,4 +1,4 @@
-"""Platform models."""
+"""Operational heartbeat of the periodic tasks."""
 
 from __future__ import annotations
 

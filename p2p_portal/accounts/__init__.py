@@ -1,0 +1,1 @@
+"""Accounts: login, lockout, the TOTP second factor and re-authentication before sensitive actions."""

@@ -1,0 +1,1 @@
+"""The API frame at /api/v1/: bearer tokens, problem+json errors, cursor pagination, idempotency, OpenAPI."""

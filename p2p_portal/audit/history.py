@@ -1,0 +1,56 @@
+"""History tables for every domain model: `history = audited_history()` on the model is all a model needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from p2p_portal.audit.context import current_actor, current_reason
+from p2p_portal.request_context import current_request_id
+
+
+class AuditedHistoryBase(models.Model):
+    """Fields every history row carries besides simple-history's own (who, when, what, why)."""
+
+    history_api_client = models.ForeignKey(
+        "p2p_portal.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history_actor_label = models.CharField(max_length=150, blank=True)
+    history_request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditedHistoricalRecords(HistoricalRecords):
+    """simple-history taking the actor and the change reason from the audit context, not from a thread-local request."""
+
+    def get_history_user(self, instance: models.Model) -> Any:
+        explicit = getattr(instance, "_history_user", None)
+        if explicit is not None:
+            return explicit
+        actor = current_actor()
+        if actor is None or actor.user_id is None:
+            return None
+        # An unsaved instance with the right pk is all the history row needs (no query).
+        return get_user_model()(pk=actor.user_id)
+
+    def get_change_reason_for_object(self, instance: models.Model, history_type: str, using: str | None) -> Any:
+        return super().get_change_reason_for_object(instance, history_type, using) or current_reason()
+
+
+def stamp_history_row(history_instance: Any) -> None:
+    """Fill the audit fields of a history row about to be written (called before simple-history saves it)."""
+    actor = current_actor()
+    if actor is not None:
+        history_instance.history_api_client_id = actor.api_client_id
+        history_instance.history_actor_label = actor.display[:150]
+    history_instance.history_request_id = (current_request_id() or "")[:128]
+
+
+def audited_history(**options: Any) -> AuditedHistoricalRecords:
+    """The history manager every domain model declares as `history = audited_history()`."""
+    return AuditedHistoricalRecords(bases=[AuditedHistoryBase], **options)

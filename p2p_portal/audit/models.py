@@ -1,0 +1,1 @@
+"""Audit models (the hash-chain seals land here)."""

@@ -1,0 +1,23 @@
+"""Platform models: organisation, API clients, idempotency records, task heartbeats."""
+
+from p2p_portal.models.clients import ApiClient, ApiToken
+from p2p_portal.models.heartbeat import TaskHeartbeat
+from p2p_portal.models.idempotency import IdempotencyRecord
+from p2p_portal.models.org import CostCenter, Facility, RoleAssignment
+
+__all__ = ["ApiClient", "ApiToken", "CostCenter", "Facility", "IdempotencyRecord", "RoleAssignment", "TaskHeartbeat"]
+
+# Users are a platform concern: their changes (activation, staff flags, names) are audited like any record.
+# The password hash and last_login are left out: one is a secret, the other changes on every login.
+from django.contrib.auth import get_user_model
+from simple_history import register
+
+from p2p_portal.audit.history import AuditedHistoricalRecords, AuditedHistoryBase
+
+register(
+    get_user_model(),
+    app="p2p_portal",
+    records_class=AuditedHistoricalRecords,
+    bases=[AuditedHistoryBase],
+    excluded_fields=["password", "last_login"],
+)
