@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery, Task, signals
 from django.core.exceptions import ImproperlyConfigured
 
+from p2p_portal.audit.context import Actor, _actor, current_actor
 from p2p_portal.request_context import _request_id, current_request_id, new_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p2p_portal.settings")
@@ -112,6 +113,14 @@ def _attach_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
         headers["request_id"] = request_id
 
 
+@signals.before_task_publish.connect
+def _attach_audit_actor(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """Send the audit actor of the enqueuing code (user, API client, process) along with the task message."""
+    actor = current_actor()
+    if headers is not None and actor is not None and "audit_actor" not in headers:
+        headers["audit_actor"] = actor.as_header()
+
+
 @signals.task_prerun.connect
 def _enter_request_context(task: Task[Any, Any] | None = None, **_: Any) -> None:
     """Run the task under the request id it was sent with (or a fresh one), and note inline mode once."""
@@ -134,6 +143,29 @@ def _leave_request_context(task: Task[Any, Any] | None = None, **_: Any) -> None
     if token is not None:
         _request_id.reset(token)
         task.request.request_id_token = None  # type: ignore[union-attr]
+
+
+@signals.task_prerun.connect
+def _enter_audit_actor(task: Task[Any, Any] | None = None, **_: Any) -> None:
+    """Attribute the task's writes to whoever sent it; a task sent with no actor (beat) acts as "task <name>"."""
+    if task is None:
+        return
+    header = getattr(task.request, "audit_actor", None)
+    actor = Actor.from_header(header) if isinstance(header, dict) else None
+    if actor is None and task.request.is_eager:
+        # Run inline (no broker): nothing was published, the caller's actor is still the current one.
+        actor = current_actor()
+    if actor is None:
+        actor = Actor(label=f"task {task.name}")
+    task.request.audit_actor_token = _actor.set(actor)  # type: ignore[attr-defined]
+
+
+@signals.task_postrun.connect
+def _leave_audit_actor(task: Task[Any, Any] | None = None, **_: Any) -> None:
+    token = getattr(task.request, "audit_actor_token", None) if task is not None else None
+    if token is not None:
+        _actor.reset(token)
+        task.request.audit_actor_token = None  # type: ignore[union-attr]
 
 
 @signals.worker_init.connect
