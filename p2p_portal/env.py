@@ -112,6 +112,9 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["CONN_MAX_AGE"] = 0
+        # Tests get a file too, not Django's default in-memory database: its shared cache answers
+        # concurrent writers with "table is locked" at once instead of waiting like a real file does.
+        config["TEST"] = {"NAME": f"{name.removesuffix('.sqlite3')}-test.sqlite3"}
     config["ENGINE"] = _METERED_ENGINES[engine]
     return config
 

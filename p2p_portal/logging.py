@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from p2p_portal.audit.context import current_actor
 from p2p_portal.request_context import current_request_id
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
@@ -16,6 +17,7 @@ _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {
     "request_id",
     "task_id",
     "task_name",
+    "actor",
 }
 
 
@@ -27,10 +29,23 @@ class RequestContextFilter(logging.Filter):
         # passes the request along: its id is on it.
         request = getattr(record, "request", None)
         record.request_id = current_request_id() or getattr(request, "request_id", None) or "-"
+        actor = current_actor()
+        record.actor = actor.display if actor is not None else _actor_of_request(request)
         task_id, task_name = _current_task()
         record.task_id = task_id
         record.task_name = task_name
         return True
+
+
+def _actor_of_request(request: object) -> str:
+    """Who made a request that has already left the audit context (django.request's 4xx/5xx lines)."""
+    client = getattr(request, "api_client", None)
+    if client is not None:
+        return f"api client {client.name}"
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return str(user.get_username())
+    return "-"
 
 
 def _current_task() -> tuple[str | None, str | None]:
@@ -52,6 +67,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or current_request_id(),
         }
+        actor = getattr(record, "actor", "-")
+        if actor != "-":
+            entry["actor"] = actor
         task_id = getattr(record, "task_id", None)
         if task_id:
             entry["task_id"] = task_id

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import reverse
+
+from p2p_portal.models import RoleAssignment
+from p2p_portal.roles import AUDIT_READER_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,8 @@ class Section:
     icon: str
     summary: str
     coming: tuple[str, ...] = ()
+    # Who sees the section: holders of these roles (at any facility); superusers see everything.
+    roles: tuple[Role, ...] = ()
     staff_only: bool = False
 
     @property
@@ -33,6 +39,7 @@ SECTIONS: tuple[Section, ...] = (
         url_name="matching:index",
         icon="inbox",
         summary="Invoices that did not match their purchase order or receipt, in queues AP clerks work.",
+        roles=(Role.AP_CLERK, Role.AP_MANAGER, Role.AUDITOR),
         coming=(
             "Queues by exception code and facility, with counts, oldest age and SLA breaches",
             "\u201cNext\u201d claims the oldest item with a lease, so no invoice is worked twice",
@@ -46,6 +53,7 @@ SECTIONS: tuple[Section, ...] = (
         url_name="vendors:index",
         icon="building",
         summary="The golden supplier master: one record per supplier, changes governed and approved.",
+        roles=(Role.VENDOR_STEWARD, Role.PROCUREMENT_ADMIN, Role.AP_CLERK, Role.AP_MANAGER, Role.AUDITOR),
         coming=(
             "Change requests with a field-level diff, approved by a second person",
             "Bank-account changes with call-back evidence, two approvers and a cooling-off period",
@@ -58,6 +66,7 @@ SECTIONS: tuple[Section, ...] = (
         url_name="approvals:index",
         icon="check",
         summary="Your approval inbox: vendor changes, bank changes and invoice variances routed to you.",
+        roles=(Role.AP_MANAGER, Role.PROCUREMENT_ADMIN, Role.AUDITOR),
         coming=(
             "Multi-step policies by document type, facility, cost center and amount",
             "Delegation while you are away, with segregation of duties checked for both people",
@@ -70,6 +79,7 @@ SECTIONS: tuple[Section, ...] = (
         url_name="integrations:index",
         icon="sync",
         summary="Connections to the ERP and the procurement suite, and every message that crossed them.",
+        roles=(Role.INTEGRATION_ADMIN, Role.AUDITOR),
         coming=(
             "Purchase orders and receipts flowing in; approved vendors and invoices flowing out",
             "Sync runs, an outbox that loses nothing, dead letters and replay",
@@ -78,14 +88,10 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         key="audit",
         label="Audit",
-        url_name="audit",
+        url_name="audit:list",
         icon="shield",
         summary="Who changed what, when and why \u2014 an append-only trail an auditor can verify.",
-        coming=(
-            "History of every record with before and after values",
-            "Filters by object, actor, facility and date; CSV export",
-            "Hash-chain verification that nothing was rewritten",
-        ),
+        roles=AUDIT_READER_ROLES,
     ),
     Section(
         key="admin",
@@ -100,12 +106,30 @@ SECTIONS: tuple[Section, ...] = (
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
 
 
+def section_allowed(user: Any, section: Section, held_roles: set[str] | None = None) -> bool:
+    """Whether a user may open a section (by the roles they hold anywhere)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if section.staff_only:
+        return bool(user.is_staff)
+    if user.is_superuser:
+        return True
+    held = held_roles if held_roles is not None else roles_held(user)
+    return any(role in held for role in section.roles)
+
+
+def roles_held(user: Any) -> set[str]:
+    """The roles a user holds at one facility or more."""
+    # DRF leaves request.user None on unauthenticated API requests (UNAUTHENTICATED_USER = None).
+    if not getattr(user, "is_authenticated", False) or not isinstance(user, get_user_model()):
+        return set()
+    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+
+
 def sections_for(request: HttpRequest) -> list[Section]:
     """The sections this user may open."""
-    user = request.user
-    if not user.is_authenticated:
-        return []
-    return [section for section in SECTIONS if not section.staff_only or user.is_staff]
+    held = roles_held(request.user)
+    return [section for section in SECTIONS if section_allowed(request.user, section, held)]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

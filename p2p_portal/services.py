@@ -16,7 +16,7 @@ from p2p_portal.api.tokens import IssuedToken, new_token_secret, token_digest
 from p2p_portal.audit.context import acting_as
 from p2p_portal.errors import InvalidInputError
 from p2p_portal.models import ApiClient, ApiToken, CostCenter, Facility, RoleAssignment, TaskHeartbeat
-from p2p_portal.roles import Role, facility_permission
+from p2p_portal.roles import ROLE_PERMISSIONS, Role, facility_permission
 
 Actor = Any  # a user, an ApiClient, or a system process name (see p2p_portal.audit.context.actor_for)
 
@@ -156,3 +156,56 @@ def api_client_revoke_all(*, actor: Actor, client: ApiClient, reason: str) -> in
     for token in tokens:
         api_token_revoke(actor=actor, token=token, reason=reason)
     return len(tokens)
+
+
+@transaction.atomic
+def facility_update(*, actor: Actor, facility: Facility, reason: str = "", **changes: Any) -> Facility:
+    """Change a facility's name, GLN or active flag (the code is its public key and does not change)."""
+    allowed = {"name", "gln", "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInputError(
+            f"These facility fields cannot be changed: {', '.join(sorted(unknown))}.", code="readonly_field"
+        )
+    for name, value in changes.items():
+        setattr(facility, name, value or None if name == "gln" else value)
+    facility.full_clean()
+    with acting_as(actor, reason=reason or "facility changed"):
+        facility.save()
+    return facility
+
+
+@transaction.atomic
+def cost_center_update(*, actor: Actor, cost_center: CostCenter, reason: str = "", **changes: Any) -> CostCenter:
+    """Change a cost center's name or owner."""
+    allowed = {"name", "owner"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInputError(
+            f"These cost-center fields cannot be changed: {', '.join(sorted(unknown))}.", code="readonly_field"
+        )
+    for name, value in changes.items():
+        setattr(cost_center, name, value)
+    cost_center.full_clean()
+    with acting_as(actor, reason=reason or "cost center changed"):
+        cost_center.save()
+    return cost_center
+
+
+def role_groups_sync() -> None:
+    """Make each role's group hold exactly the permissions of ROLE_PERMISSIONS (run after every migrate).
+
+    Migration 0003 creates the groups on a new database; this keeps them in step when later apps add
+    permissions, and restores them after `flush` (which empties every table, groups included).
+    """
+    from django.contrib.auth.models import Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:  # an app whose permissions are not created yet syncs on its own migrate
+                wanted.append(permission)
+        group.permissions.set(wanted)

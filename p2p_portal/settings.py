@@ -206,6 +206,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind N reverse proxies, the client address is the N-th from the right in X-Forwarded-For; without
+# this every client would look like the load balancer and lockouts would hit everyone at once.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 # TOTP second factor for the roles in p2p_portal.roles.SECOND_FACTOR_ROLES (on in production).
 OTP_REQUIRED = env_bool("OTP_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "P2P Portal")
@@ -214,6 +219,10 @@ REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300, minimum=30)
 GUARDIAN_ANONYMOUS_USER_NAME = None
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 GUARDIAN_RAISE_403 = False
+
+if TESTING:
+    # Tests create many users; a deliberately slow hash would make each one cost half a second.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -328,6 +337,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Invoices, purchase orders, receipts, suppliers and exceptions of a hospital network's P2P portal.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["p2p_portal.api.permissions.IsAuthenticatedPrincipal"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -353,7 +363,7 @@ LOGGING = {
     "filters": {"request_context": {"()": "p2p_portal.logging.RequestContextFilter"}},
     "formatters": {
         "json": {"()": "p2p_portal.logging.JsonFormatter"},
-        "console": {"format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"},
+        "console": {"format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s %(actor)s] %(message)s"},
     },
     "handlers": {
         "stderr": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -11,7 +12,7 @@ from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
 from p2p_portal.api.errors import api_not_found, api_server_error
-from p2p_portal.navigation import SECTIONS_BY_KEY, sections_for
+from p2p_portal.navigation import SECTIONS_BY_KEY, section_allowed, sections_for
 from p2p_portal.selectors import system_status
 
 
@@ -33,15 +34,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def render_section(request: HttpRequest, key: str) -> HttpResponse:
-    """Render a section's overview page (used by each app until its own pages land)."""
-    return render(request, "p2p_portal/section.html", {"section": SECTIONS_BY_KEY[key]})
-
-
-@require_GET
-@login_required
-def audit(request: HttpRequest) -> HttpResponse:
-    """The audit section."""
-    return render_section(request, "audit")
+    """Render a section's overview page (used by each app until its own pages land); only for its roles."""
+    section = SECTIONS_BY_KEY[key]
+    if not section_allowed(request.user, section):
+        raise PermissionDenied(f"The {section.label} section is not open to your roles.")
+    return render(request, "p2p_portal/section.html", {"section": section})
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

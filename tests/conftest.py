@@ -79,6 +79,33 @@ def staff_client(staff: User) -> Client:
     return client
 
 
+# --- Organisation: two facilities and one person per role at the first -----------------------------
+@pytest.fixture
+def north(db: None):
+    from tests.factories import GLNS, make_facility
+
+    return make_facility("NORTH", "North General Hospital", gln=GLNS[0])
+
+
+@pytest.fixture
+def south(db: None):
+    from tests.factories import GLNS, make_facility
+
+    return make_facility("SOUTH", "South Community Clinic", gln=GLNS[1])
+
+
+@pytest.fixture
+def people(north, south) -> dict[str, User]:
+    """One user per role at NORTH, plus `outsider` (a role at SOUTH only) and `nobody` (no role at all)."""
+    from p2p_portal.roles import Role
+    from tests.factories import make_user_with_role
+
+    users = {role.value: make_user_with_role(f"{role.value}_user", role, north) for role in Role}
+    users["outsider"] = make_user_with_role("outsider_user", Role.AP_MANAGER, south)
+    users["nobody"] = make_user("nobody_user")
+    return users
+
+
 # --- Playwright on Debian's Chromium (never `playwright install`) ---------------------------------
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:

@@ -66,7 +66,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             if exc.field
             else None
         )
-        return _problem_response(problem(exc.status, code=exc.code, detail=exc.message, errors=errors, **exc.extra))
+        response = _problem_response(problem(exc.status, code=exc.code, detail=exc.message, errors=errors, **exc.extra))
+        if "retry_after" in exc.extra:
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):

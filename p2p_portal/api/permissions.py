@@ -39,7 +39,7 @@ class ScopedPermission(permissions.BasePermission):
             scope = getattr(view, "required_scopes", {}).get(action)
             if scope is None or not principal.has_scope(scope):
                 self.message = (
-                    f"This API client lacks the scope {scope!r} for this request." if scope else "Not allowed."
+                    f"This API client lacks the scope '{scope}' for this request." if scope else "Not allowed."
                 )
                 return False
             return True

@@ -38,6 +38,14 @@ class AuditedHistoricalRecords(HistoricalRecords):
         # An unsaved instance with the right pk is all the history row needs (no query).
         return get_user_model()(pk=actor.user_id)
 
+    def post_save(self, instance: models.Model, created: bool, using: str | None = None, **kwargs: Any) -> None:
+        # A save of only untracked fields (a user's last_login on every sign-in) changes nothing in the
+        # history, so it gets no history row.
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields or ()):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
     def get_change_reason_for_object(self, instance: models.Model, history_type: str, using: str | None) -> Any:
         return super().get_change_reason_for_object(instance, history_type, using) or current_reason()
 

@@ -22,6 +22,7 @@ class Facility(models.Model):
     gln = models.CharField("GLN", max_length=13, unique=True, null=True, blank=True, validators=[validate_gln])
     active = models.BooleanField(default=True)
     history = audited_history()
+    audit_facility_field = "self"  # the audit trail scopes this model's history by the facility itself
 
     class Meta:
         ordering = ["code"]
@@ -45,6 +46,7 @@ class CostCenter(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     history = audited_history()
+    audit_facility_field = "facility"
 
     class Meta:
         ordering = ["facility__code", "code"]
@@ -62,6 +64,7 @@ class RoleAssignment(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="role_assignments")
     granted_at = models.DateTimeField(auto_now_add=True)
     history = audited_history()
+    audit_facility_field = "facility"
 
     class Meta:
         ordering = ["user__username", "facility__code", "role"]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from p2p_portal.roles import Role
+from p2p_portal.services import role_grant
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-def test_a_clerk_logs_in_sees_the_dashboard_and_logs_out(page: Page, live_server, clerk, console_errors) -> None:
+def test_a_clerk_logs_in_sees_the_dashboard_and_logs_out(page: Page, live_server, clerk, north, console_errors) -> None:
+    role_grant(actor="tests", user=clerk, role=Role.AP_CLERK, facility=north)
     page.goto(f"{live_server.url}/workbench/")
     expect(page).to_have_url(f"{live_server.url}/login/?next=/workbench/")
     expect(page.get_by_role("heading", name="P2P Portal")).to_be_visible()

@@ -142,7 +142,7 @@ def test_a_real_worker_runs_a_task_sent_through_redis_under_the_senders_request_
     task_logger.addHandler(records)
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"):
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="INFO"):
             with request_id_context("req-from-web-1234"):
                 record_heartbeat.delay()
             deadline = time.monotonic() + 30  # a bounded wait for the worker, not a speed assertion

@@ -78,3 +78,30 @@ def test_outbound_calls_time_out_without_being_told_to(echo_server: str) -> None
     session = OutboundSession(timeout=(1.0, 0.2))
     with pytest.raises(requests.Timeout):
         session.get(echo_server + "/slow")
+
+
+def test_log_lines_name_the_api_client_that_made_the_request(client, north, south) -> None:
+    from tests.factories import make_api_client
+
+    erp = make_api_client("erp-sync", ["org:read"], north)
+    handler = _Collect()
+    handler.addFilter(RequestContextFilter())
+    logging.getLogger("django.request").addHandler(handler)
+    try:
+        response = client.get("/api/v1/facilities/SOUTH/", HTTP_X_REQUEST_ID="req-client-0001", **erp.headers)
+    finally:
+        logging.getLogger("django.request").removeHandler(handler)
+    assert response.status_code == 404
+    line = json.loads(JsonFormatter().format(handler.records[-1]))
+    assert line["message"] == "Not Found: /api/v1/facilities/SOUTH/"
+    assert line["actor"] == "api client erp-sync"
+    assert line["request_id"] == "req-client-0001"
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)

@@ -9,6 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from p2p_portal.models import CostCenter, Facility, RoleAssignment
+from p2p_portal.roles import Role
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,12 +32,25 @@ def test_seed_demo_prints_logins_that_work() -> None:
     assert client.get("/").status_code == 200
 
 
+def _snapshot() -> dict[str, list]:
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for model in (get_user_model(), Facility, CostCenter, RoleAssignment, CostCenter.history.model)
+    }
+
+
 def test_running_seed_demo_twice_changes_nothing() -> None:
     _seed()
-    before = list(get_user_model().objects.order_by("pk").values())
+    before = _snapshot()
     _seed()
-    after = list(get_user_model().objects.order_by("pk").values())
-    assert after == before
+    assert _snapshot() == before, "no record and no history row added or changed"
+
+
+def test_the_demo_has_one_person_per_role() -> None:
+    output = _seed()
+    for role in Role:
+        assert RoleAssignment.objects.filter(role=role).exists(), role
+        assert role.label in output
 
 
 def test_seed_demo_leaves_a_changed_demo_account_alone() -> None:
