@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -14,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from p2p_portal import services
 from p2p_portal.models import ApiClient, ApiToken, CostCenter, Facility, RoleAssignment, TaskHeartbeat
+from p2p_portal.roles import Scope
 
 # ModelAdmin is generic only in the type stubs (django-stubs-ext is not a runtime dependency).
 if TYPE_CHECKING:
@@ -129,24 +131,43 @@ class ApiTokenInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+class ApiClientForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Scopes as checkboxes, not raw JSON."""
+
+    scopes = forms.MultipleChoiceField(choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "description", "facilities", "scopes", "is_active"]
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     """API clients; the token is shown once when the client is created or its token rotated."""
 
-    list_display = ("name", "scopes", "is_active", "created_at")
+    form = ApiClientForm
+    list_display = ("name", "scopes", "is_active", "created_at", "created_by")
     list_filter = ("is_active",)
     search_fields = ("name",)
     filter_horizontal = ("facilities",)
-    inlines = [ApiTokenInline]
     actions = ["rotate_token", "revoke_all_tokens"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> tuple[str, ...]:
+        return ("name",) if obj else ()
+
+    def get_inlines(self, request: HttpRequest, obj: ApiClient | None) -> list[Any]:
+        return [ApiTokenInline] if obj else []  # a new client has no tokens until it is saved
 
     def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
         if change:
-            from p2p_portal.audit.context import acting_as
-
-            obj.full_clean()
-            with acting_as(request.user, reason="changed in the admin"):
-                obj.save()
+            services.api_client_update(
+                actor=request.user,
+                client=obj,
+                description=form.cleaned_data["description"],
+                scopes=form.cleaned_data["scopes"],
+                facilities=list(form.cleaned_data["facilities"]),
+                is_active=form.cleaned_data["is_active"],
+            )
             return
         client, issued = services.api_client_create(
             actor=request.user,
@@ -159,8 +180,7 @@ class ApiClientAdmin(NoDeleteMixin, SimpleHistoryAdmin):
         setattr(request, "_p2p_issued_token", issued)  # noqa: B010  (shown once by response_add)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
+        """Facilities were saved by the service; the token inline is read-only."""
 
     def response_add(self, request: HttpRequest, obj: ApiClient, post_url_continue: str | None = None) -> HttpResponse:
         issued = getattr(request, "_p2p_issued_token", None)

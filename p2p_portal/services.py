@@ -116,6 +116,29 @@ def api_client_create(
 
 
 @transaction.atomic
+def api_client_update(
+    *,
+    actor: Actor,
+    client: ApiClient,
+    description: str,
+    scopes: list[str],
+    facilities: list[Facility],
+    is_active: bool,
+) -> ApiClient:
+    """Change what a client may do and where; deactivating it stops all of its tokens at once."""
+    if not facilities:
+        raise InvalidInputError("An API client needs at least one facility.", code="no_facility", field="facilities")
+    client.description = description
+    client.scopes = sorted(set(scopes))
+    client.is_active = is_active
+    client.full_clean()
+    with acting_as(actor, reason="api client changed"):
+        client.save()
+        client.facilities.set(facilities)
+    return client
+
+
+@transaction.atomic
 def api_token_issue(*, actor: Actor, client: ApiClient, lifetime: timedelta | None = None) -> IssuedToken:
     """Issue a new token for `client`, valid for API_TOKEN_LIFETIME_DAYS unless told otherwise."""
     prefix, secret = new_token_secret()
