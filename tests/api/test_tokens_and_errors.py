@@ -188,3 +188,17 @@ def test_session_users_post_to_the_api_only_with_a_csrf_token(people) -> None:
     )
     assert_problem(response, 403, "permission_denied")
     assert "CSRF" in response.json()["detail"]
+
+
+def test_the_openapi_schema_and_docs_are_served_from_the_portal(people) -> None:
+    browser = Client()
+    browser.force_login(people["ap_clerk"])
+    schema = browser.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    document = schema.json()
+    assert document["openapi"].startswith("3.")
+    assert "/api/v1/cost-centers/" in document["paths"]
+    assert {"bearerToken", "session"} <= set(document["components"]["securitySchemes"])
+    docs = browser.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+    assert "https://" not in docs, "no CDN"

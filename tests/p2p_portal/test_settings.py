@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from p2p_portal.env import database_from_url, env_bool, env_int, env_list, redis_url_from_env
-from tests.helpers import manage, production_environment
+from tests.helpers import ROOT, manage, production_environment
 
 
 @pytest.mark.parametrize(
@@ -159,3 +162,23 @@ def test_production_serves_pages_and_hashed_static_files_after_collectstatic(tmp
     assert plain == 301, "plain HTTP is redirected to HTTPS"
     assert probe == 200, "probes are exempt from the HTTPS redirect"
     assert re.fullmatch(r"/static/img/logo\.[0-9a-f]{12}\.svg", favicon)
+
+
+def test_manage_py_defaults_to_development_but_the_servers_fail_closed(tmp_path) -> None:
+    result = manage("check", environment={"P2P_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    server = subprocess.run(
+        [sys.executable, "-c", "import p2p_portal.wsgi"],
+        cwd=ROOT,
+        env={
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("P2P_ENV", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert server.returncode != 0
+    assert "SECRET_KEY is required" in server.stderr
