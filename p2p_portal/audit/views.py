@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from p2p_portal.audit.entries import AuditFilters, audit_entries, audit_entries_page, may_read_audit_trail
 from p2p_portal.audit.export import csv_lines
 from p2p_portal.audit.forms import AuditFilterForm
+from p2p_portal.audit.selectors import audit_chain_verify
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -68,3 +69,12 @@ def audit_object(request: HttpRequest, model_label: str, object_id: str) -> Http
         raise Http404("No such record in your audit trail.")
     query = urlencode({"object_type": model_label, "object_id": object_id})
     return render(request, "audit/object.html", {"entries": entries, "subject": entries[0], "query": query})
+
+
+@require_GET
+@login_required
+def audit_chain(request: HttpRequest) -> HttpResponse:
+    """Re-compute the hash chains now and show, per table, rows verified, rows not sealed yet and the head hash."""
+    _require_reader(request)
+    report = audit_chain_verify()
+    return render(request, "audit/_chain.html", {"report": report, "checked_at": timezone.now()})

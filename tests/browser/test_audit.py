@@ -37,7 +37,7 @@ def test_an_auditor_filters_the_trail_and_exports_it(page: Page, live_server, pe
     expect(page).to_have_url(
         f"{live_server.url}/audit/?object_type=p2p_portal.costcenter&object_id=&actor=procurement_admin_user&facility=&date_from=&date_to="
     )
-    rows = page.locator("table.data-table tbody tr")
+    rows = page.locator("#audit-results table.data-table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("renamed after the ward merger")
     expect(rows.first.locator("del")).to_have_text("Intensive care")
@@ -58,7 +58,22 @@ def test_an_auditor_filters_the_trail_and_exports_it(page: Page, live_server, pe
         ("name", "Intensive care", "Intensive & critical care")
     ]
 
+    page.get_by_role("link", name="Verify the chain now").click()
+    expect(page.locator("#chain-report")).to_contain_text("Intact.")
+
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cost center")
     expect(page.locator("table.data-table tbody tr")).to_have_count(2)
     assert console_errors == []
+
+
+def test_the_api_docs_load_from_our_own_files_without_csp_violations(
+    page: Page, live_server, people, console_errors
+) -> None:
+    page.goto(f"{live_server.url}/login/?next=/api/v1/docs/")
+    page.get_by_label("Username").fill("ap_clerk_user")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("P2P Portal API")).to_be_visible()
+    expect(page.get_by_text("/api/v1/cost-centers/").first).to_be_visible()
+    assert console_errors == [], "a Swagger UI upgrade changed its inline style: update SWAGGER_STYLE_HASH"

@@ -115,3 +115,29 @@ def test_the_api_lists_audit_entries_for_clients_with_the_scope(client: Client, 
     assert changed["changes"] == [{"field": "name", "before": "Intensive care", "after": "Intensive & critical care"}]
     without_scope = make_api_client("erp", ["org:read"], north)
     assert client.get("/api/v1/audit/entries/", **without_scope.headers).status_code == 403
+
+
+def test_readers_can_verify_the_hash_chain_from_the_page(people, trail) -> None:
+    from p2p_portal.audit.services import audit_seal
+
+    audit_seal(full=True)
+    page = login(people["auditor"]).get("/audit/chain/").content.decode()
+    assert "Intact." in page
+    assert "p2p_portal_historicalcostcenter" in page
+    assert login(people["ap_clerk"]).get("/audit/chain/").status_code == 403
+    assert Client().get("/audit/chain/")["Location"].startswith("/login/")
+
+
+def test_a_broken_chain_is_shown_as_broken(people, trail) -> None:
+    from p2p_portal.audit.services import audit_seal
+    from tests.audit.tampering import triggers_off
+
+    audit_seal(full=True)
+    first = CostCenter.history.filter(code="ICU").earliest("history_id")
+    with triggers_off("p2p_portal_historicalcostcenter") as cursor:
+        cursor.execute(
+            "UPDATE p2p_portal_historicalcostcenter SET name = %s WHERE history_id = %s", ["Forged", first.history_id]
+        )
+    page = login(people["auditor"]).get("/audit/chain/").content.decode()
+    assert "Broken." in page
+    assert "p2p_portal_historicalcostcenter" in page
