@@ -60,6 +60,7 @@ def test_an_auditor_filters_the_trail_and_exports_it(page: Page, live_server, pe
 
     page.get_by_role("link", name="Verify the chain now").click()
     expect(page.locator("#chain-report")).to_contain_text("Intact.")
+    page.screenshot(path=str(SCREENSHOTS / "audit-chain.png"))
 
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cost center")
