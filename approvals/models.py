@@ -19,6 +19,13 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", "High"
 
 
+class EscalationMode(models.TextChoices):
+    """What an overdue step leads to once its reminder went unanswered."""
+
+    ADD_MANAGER_STEP = "add_manager_step", "Add an AP manager to the step"
+    REASSIGN_TO_MANAGER = "reassign_to_manager", "Reassign the step to an AP manager"
+
+
 class Policy(models.Model):
     """Which steps approve a document type, for an optional facility/cost center, amount band and risk level."""
 
@@ -36,6 +43,12 @@ class Policy(models.Model):
         max_length=10, choices=RiskLevel.choices, blank=True, help_text="Empty matches every risk level."
     )
     active = models.BooleanField(default=True)
+    escalation = models.CharField(
+        max_length=30,
+        choices=EscalationMode.choices,
+        default=EscalationMode.ADD_MANAGER_STEP,
+        help_text="What happens when a step is overdue after its reminder.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     history = audited_history()
     audit_facility_field = "facility"
@@ -71,6 +84,9 @@ class PolicyStep(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approvals_required = models.PositiveSmallIntegerField(default=1)
+    sla_business_days = models.PositiveSmallIntegerField(
+        default=2, help_text="Business days (Mon-Fri) before a reminder, then escalation."
+    )
     history = audited_history()
 
     class Meta:
@@ -132,6 +148,9 @@ class ApprovalRequest(models.Model):
     info_question = models.TextField(blank=True)
     info_answer = models.TextField(blank=True)
     submitted_at = models.DateTimeField()
+    step_started_at = models.DateTimeField(null=True, blank=True, help_text="When the current step began waiting.")
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="Reminder sent for the current step.")
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="The current step was escalated.")
     closed_at = models.DateTimeField(null=True, blank=True)
     history = audited_history()
     audit_facility_field = "facility"
@@ -272,3 +291,27 @@ class BlockedAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} blocked by {self.rule} on request {self.request_id}"
+
+
+class EscalationKind(models.TextChoices):
+    """What the SLA clock did to a request."""
+
+    REMIND = "remind", "Reminder sent"
+    ESCALATE = "escalate", "Escalated"
+
+
+class ApprovalEscalation(models.Model):
+    """A reminder or escalation of an overdue step, by the periodic task (not a person's decision)."""
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="escalations")
+    step_position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=EscalationKind.choices)
+    detail = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    history = audited_history()
+
+    class Meta:
+        ordering = ["request", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of request {self.request_id} step {self.step_position}"

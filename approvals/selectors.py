@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from approvals.models import OPEN_STATUSES, ApprovalRequest, Delegation, Policy, PolicyStep
+from approvals.models import OPEN_STATUSES, ApprovalRequest, Delegation, Policy, PolicyStep, RequestStatus
 from approvals.registry import DocumentFacts
 from p2p_portal.errors import ApplicationError, InvalidInputError
 from p2p_portal.models import Facility, RoleAssignment
@@ -146,3 +146,68 @@ def role_conflicts() -> list[RoleConflict]:
         if first in roles and second in roles
     ]
     return sorted(found, key=lambda c: (c.user.username, c.facility.code, c.roles))
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A request waiting on a decision the user may take: in their own right, or for a delegator."""
+
+    request: ApprovalRequest
+    step: PolicyStep
+    acting_for: Any  # the delegator, or None when the user decides in their own right
+    due_at: datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at <= timezone.now()
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """`start` moved forward by `days` working days (Monday to Friday), keeping the time of day."""
+    moment = start
+    remaining = days
+    while remaining > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            remaining -= 1
+    return moment
+
+
+def step_due_at(request: ApprovalRequest, step: PolicyStep) -> datetime | None:
+    """When the current step breaches its SLA."""
+    started = request.step_started_at or request.submitted_at
+    return add_business_days(started, step.sla_business_days) if started else None
+
+
+def approval_inbox(*, user: Any) -> list[InboxItem]:
+    """Pending requests whose current step `user` may decide now, directly or as a delegate (oldest first)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = timezone.localdate()
+    delegators = list(
+        Delegation.objects.filter(delegate=user, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today)
+        .values_list("delegator_id", flat=True)
+        .distinct()
+    )
+    candidates = ApprovalRequest.objects.filter(status=RequestStatus.PENDING).select_related(
+        "facility", "policy", "requester"
+    )
+    if not user.is_superuser:
+        people = [user.pk, *delegators]
+        role_facilities = RoleAssignment.objects.filter(user_id__in=people).values("facility_id")
+        candidates = candidates.filter(Q(facility_id__in=role_facilities) | Q(assignee_id__in=people))
+    items: list[InboxItem] = []
+    for request in candidates.order_by("submitted_at", "id"):
+        step = current_step(request)
+        if step is None:
+            continue
+        if may_decide_directly(user, request, step):
+            items.append(InboxItem(request, step, None, step_due_at(request, step)))
+            continue
+        for delegation in active_delegations(
+            delegate=user, document_type=request.document_type, facility=request.facility
+        ):
+            if may_decide_directly(delegation.delegator, request, step) and delegate_holds_role(user, request, step):
+                items.append(InboxItem(request, step, delegation.delegator, step_due_at(request, step)))
+                break
+    return items

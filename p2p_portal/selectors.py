@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from p2p_portal.models import ApiClient, CostCenter, Facility, TaskHeartbeat
+from p2p_portal.models import ApiClient, CostCenter, Facility, Notification, TaskHeartbeat
 from p2p_portal.roles import Role, facility_permission
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -60,6 +60,12 @@ def has_role_at(user: Any, role: Role | str, facility: Facility) -> bool:
     if not getattr(user, "is_authenticated", False) or isinstance(user, ApiClient):
         return False
     return bool(user.is_superuser or user.has_perm(facility_permission(role), facility))
+
+
+def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
+    """A user's own notifications, newest first."""
+    queryset = Notification.objects.filter(user=user)
+    return queryset.filter(read_at__isnull=True) if unread_only else queryset
 
 
 def facility_list(*, principal: Any) -> QuerySet[Facility]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -15,8 +16,18 @@ from guardian.shortcuts import assign_perm, remove_perm
 from p2p_portal.api.tokens import IssuedToken, new_token_secret, token_digest
 from p2p_portal.audit.context import acting_as
 from p2p_portal.errors import InvalidInputError
-from p2p_portal.models import ApiClient, ApiToken, CostCenter, Facility, RoleAssignment, TaskHeartbeat
+from p2p_portal.models import (
+    ApiClient,
+    ApiToken,
+    CostCenter,
+    Facility,
+    Notification,
+    RoleAssignment,
+    TaskHeartbeat,
+)
 from p2p_portal.roles import ROLE_PERMISSIONS, Role, facility_permission
+
+logger = logging.getLogger(__name__)
 
 Actor = Any  # a user, an ApiClient, or a system process name (see p2p_portal.audit.context.actor_for)
 
@@ -232,3 +243,43 @@ def role_groups_sync() -> None:
             if permission is not None:  # an app whose permissions are not created yet syncs on its own migrate
                 wanted.append(permission)
         group.permissions.set(wanted)
+
+
+# --- Notifications --------------------------------------------------------------------------------------
+@transaction.atomic
+def notification_send(
+    *, actor: Actor, user: User, title: str, body: str = "", link: str = "", email: bool = True
+) -> Notification:
+    """Tell a user something in the portal, and by email once the transaction commits (a mail failure is logged,
+    never rolls back the work that caused the notification)."""
+    notification = Notification(user=user, title=title[:200], body=body, link=link)
+    notification.full_clean()
+    with acting_as(actor, reason="notification sent"):
+        notification.save()
+    if email and user.email:
+        transaction.on_commit(lambda: _mail(notification))
+    return notification
+
+
+def _mail(notification: Notification) -> None:
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(
+            subject=f"[P2P Portal] {notification.title}",
+            message=f"{notification.body}\n\n{notification.link}".strip(),
+            from_email=None,
+            recipient_list=[notification.user.email],
+        )
+    except Exception:  # the notification row stays; the mail server's trouble is the operator's to see
+        logger.exception("notification email failed", extra={"notification": notification.pk})
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark a user's notifications read (all unread ones when no ids are given); returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    # read_at is excluded from history: reading is not a change anyone audits.
+    return unread.update(read_at=timezone.now())

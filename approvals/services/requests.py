@@ -71,6 +71,7 @@ def approval_request_submit(*, actor: User, document_type: str, document: Any) -
         policy_history_id=history_id,
         current_step=first.position,
         submitted_at=timezone.now(),
+        step_started_at=timezone.now(),
     )
     _save(request, actor, f"submitted under policy {policy.name} v{policy.version}")
     return request
@@ -235,6 +236,9 @@ def _approve(actor: User, request: ApprovalRequest, comment: str, on_behalf_of: 
     request.assignee = None
     if following is not None:
         request.current_step = following.position
+        request.step_started_at = timezone.now()
+        request.reminded_at = None
+        request.escalated_at = None
         _save(request, actor, f"step {step.position} approved; waits on step {following.position}")
         return request
     request.status = RequestStatus.APPROVED

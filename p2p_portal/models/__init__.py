@@ -3,9 +3,19 @@
 from p2p_portal.models.clients import ApiClient, ApiToken
 from p2p_portal.models.heartbeat import TaskHeartbeat
 from p2p_portal.models.idempotency import IdempotencyRecord
+from p2p_portal.models.notifications import Notification
 from p2p_portal.models.org import CostCenter, Facility, RoleAssignment
 
-__all__ = ["ApiClient", "ApiToken", "CostCenter", "Facility", "IdempotencyRecord", "RoleAssignment", "TaskHeartbeat"]
+__all__ = [
+    "ApiClient",
+    "ApiToken",
+    "CostCenter",
+    "Facility",
+    "IdempotencyRecord",
+    "Notification",
+    "RoleAssignment",
+    "TaskHeartbeat",
+]
 
 # Users are a platform concern: their changes (activation, staff flags, names) are audited like any record.
 # The password hash and last_login are left out: one is a secret, the other changes on every login.

@@ -33,6 +33,7 @@ def test_policy_edited_in_the_admin_is_versioned_and_attributed(staff_client, st
             "max_amount": "",
             "risk_level": "",
             "active": "on",
+            "escalation": "add_manager_step",
             "steps-TOTAL_FORMS": "1",
             "steps-INITIAL_FORMS": "1",
             "steps-MIN_NUM_FORMS": "0",
@@ -43,6 +44,7 @@ def test_policy_edited_in_the_admin_is_versioned_and_attributed(staff_client, st
             "steps-0-role": Role.AP_MANAGER,
             "steps-0-user": "",
             "steps-0-approvals_required": "2",
+            "steps-0-sla_business_days": "2",
         },
     )
     assert response.status_code == 302, response.content[:2000]
