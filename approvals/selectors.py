@@ -161,6 +161,15 @@ class InboxItem:
     def overdue(self) -> bool:
         return self.due_at is not None and self.due_at <= timezone.now()
 
+    @property
+    def document_label(self) -> str:
+        from approvals.registry import get
+
+        try:
+            return get(self.request.document_type).label
+        except ApplicationError:  # a consumer no longer registered: show its code
+            return self.request.document_type
+
 
 def add_business_days(start: datetime, days: int) -> datetime:
     """`start` moved forward by `days` working days (Monday to Friday), keeping the time of day."""
@@ -198,6 +207,8 @@ def approval_inbox(*, user: Any) -> list[InboxItem]:
         candidates = candidates.filter(Q(facility_id__in=role_facilities) | Q(assignee_id__in=people))
     items: list[InboxItem] = []
     for request in candidates.order_by("submitted_at", "id"):
+        if user.pk in (request.requester_id, request.submitted_by_id):
+            continue  # never one's own request (the service refuses it anyway: maker-checker)
         step = current_step(request)
         if step is None:
             continue

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import reverse
 
-from p2p_portal.models import RoleAssignment
+from p2p_portal.models import Notification, RoleAssignment
 from p2p_portal.roles import AUDIT_READER_ROLES, Role
 
 
@@ -66,12 +66,8 @@ SECTIONS: tuple[Section, ...] = (
         url_name="approvals:index",
         icon="check",
         summary="Your approval inbox: vendor changes, bank changes and invoice variances routed to you.",
-        roles=(Role.AP_MANAGER, Role.PROCUREMENT_ADMIN, Role.AUDITOR),
-        coming=(
-            "Multi-step policies by document type, facility, cost center and amount",
-            "Delegation while you are away, with segregation of duties checked for both people",
-            "Escalation of overdue requests",
-        ),
+        # Any role can be an approver (a policy step names a role) or stand in for one.
+        roles=tuple(Role),
     ),
     Section(
         key="integrations",
@@ -141,4 +137,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             namespace = section.url_name.split(":")[0] if ":" in section.url_name else None
             if (namespace and namespace in match.namespaces) or match.view_name == section.url_name:
                 current = section.key
-    return {"nav_sections": sections_for(request), "nav_current": current}
+    unread = 0
+    if isinstance(request.user, get_user_model()) and request.user.is_authenticated:
+        unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return {"nav_sections": sections_for(request), "nav_current": current, "unread_notifications": unread}

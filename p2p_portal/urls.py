@@ -25,6 +25,7 @@ urlpatterns = [
     path("audit/", include("p2p_portal.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("p2p_portal.api.urls")),
+    path("notifications/", views.notifications, name="notifications"),
     path("favicon.ico", views.favicon),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
 from p2p_portal.api.errors import api_not_found, api_server_error
 from p2p_portal.navigation import SECTIONS_BY_KEY, section_allowed, sections_for
-from p2p_portal.selectors import system_status
+from p2p_portal.selectors import notification_list, system_status
+from p2p_portal.services import notifications_mark_read
 
 
 @require_GET
@@ -53,3 +54,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_server_error(request)
     return default_server_error(request)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """What the portal told me (approvals waiting, reminders, escalations, decisions); POST marks them read."""
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)  # type: ignore[arg-type]  # login_required: a User
+        return redirect("notifications")
+    items = notification_list(user=request.user)[:100]
+    return render(request, "p2p_portal/notifications.html", {"items": items})

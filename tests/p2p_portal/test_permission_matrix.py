@@ -30,7 +30,7 @@ MATRIX = [
         403,
         302,
     ),
-    ("GET", "/approvals/", {"ap_manager", "procurement_admin", "auditor", "outsider", "superuser"}, 200, 403, 302),
+    ("GET", "/approvals/", {*ROLES, "outsider", "superuser"}, 200, 403, 302),
     ("GET", "/integrations/", {"integration_admin", "auditor", "superuser"}, 200, 403, 302),
     ("GET", "/audit/", {"auditor", "ap_manager", "procurement_admin", "outsider", "superuser"}, 200, 403, 302),
     (
