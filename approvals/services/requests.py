@@ -32,6 +32,7 @@ from approvals.selectors import (
     policy_for,
 )
 from approvals.services._common import ResultT, SodBlockedError, _save
+from approvals.services.notify import approval_request_notify_requester, approval_request_notify_waiting
 from approvals.services.sod import blocked_attempt_record
 from p2p_portal.errors import ApplicationError, InvalidInputError, NotAllowedError
 from p2p_portal.roles import Role
@@ -74,6 +75,7 @@ def approval_request_submit(*, actor: User, document_type: str, document: Any) -
         step_started_at=timezone.now(),
     )
     _save(request, actor, f"submitted under policy {policy.name} v{policy.version}")
+    approval_request_notify_waiting(actor=actor, request=request)
     return request
 
 
@@ -240,12 +242,14 @@ def _approve(actor: User, request: ApprovalRequest, comment: str, on_behalf_of: 
         request.reminded_at = None
         request.escalated_at = None
         _save(request, actor, f"step {step.position} approved; waits on step {following.position}")
+        approval_request_notify_waiting(actor=actor, request=request)
         return request
     request.status = RequestStatus.APPROVED
     request.current_step = None
     request.closed_at = timezone.now()
     _save(request, actor, "approved")
     registry.get(request.document_type).on_approved(request)
+    approval_request_notify_requester(actor=actor, request=request, kind=DecisionKind.APPROVE)
     return request
 
 
@@ -268,6 +272,7 @@ def _reject(actor: User, request: ApprovalRequest, reason: str, on_behalf_of: Us
     request.closed_at = timezone.now()
     _save(request, actor, f"rejected: {reason}")
     registry.get(request.document_type).on_rejected(request)
+    approval_request_notify_requester(actor=actor, request=request, kind=DecisionKind.REJECT, comment=reason)
     return request
 
 
@@ -293,6 +298,7 @@ def approval_request_request_info(
     request.info_question = question
     request.info_answer = ""
     _save(request, actor, f"information requested: {question}")
+    approval_request_notify_requester(actor=actor, request=request, kind=DecisionKind.REQUEST_INFO, comment=question)
     return request
 
 
