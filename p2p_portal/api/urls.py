@@ -21,4 +21,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SWAGGER_UI, name="api-docs"),
     path("", include(router.urls)),
+    path("", include("approvals.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The approvals API: my inbox, requests and their decisions, transitions, delegations (people only)."""
