@@ -143,7 +143,11 @@ class ApprovalRequest(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Set by a reassignment: decides the current step instead of the step's role or user.",
+        help_text="Set by a reassignment or an escalation: decides the current step.",
+    )
+    assignee_adds = models.BooleanField(
+        default=False,
+        help_text="The assignee decides besides the step's own approvers (an escalation added them), not instead.",
     )
     info_question = models.TextField(blank=True)
     info_answer = models.TextField(blank=True)

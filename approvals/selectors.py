@@ -69,7 +69,10 @@ def current_step(request: ApprovalRequest) -> PolicyStep | None:
 def may_decide_directly(user: Any, request: ApprovalRequest, step: PolicyStep) -> bool:
     """Whether `user` is, in their own right, an approver of the request's current step."""
     if request.assignee_id is not None:
-        return bool(user.pk == request.assignee_id)
+        if user.pk == request.assignee_id:
+            return True
+        if not request.assignee_adds:
+            return False  # reassigned: only the assignee decides
     if step.user_id is not None:
         return bool(user.pk == step.user_id)
     return has_role_at(user, step.role, request.facility)

@@ -157,8 +157,9 @@ def _escalate(request: ApprovalRequest, step: PolicyStep, now: datetime) -> None
     if mode == EscalationMode.REASSIGN_TO_MANAGER:
         detail = f"step {step.position} reassigned to AP manager {manager.username}"
     else:
-        detail = f"AP manager {manager.username} added to step {step.position} (decides it as assignee)"
+        detail = f"AP manager {manager.username} added to step {step.position}"
     request.assignee = manager
+    request.assignee_adds = mode == EscalationMode.ADD_MANAGER_STEP
     _save(request, TASK_ACTOR, _reason(f"escalated: {detail}"))
     _record(request, step, EscalationKind.ESCALATE, detail, now)
     waited = f"{request.summary} ({request.amount} {request.currency}, {request.facility.code}) waited at step"

@@ -28,9 +28,7 @@ def step_approvers(request: ApprovalRequest, step: PolicyStep, *, on: date | Non
     holders at the facility, plus delegates in force for them; never the requester, the submitter or anyone who
     already approved the request (segregation of duties would refuse them). Sorted by username."""
     today = on or timezone.localdate()
-    if request.assignee_id is not None:
-        direct = list(User.objects.filter(pk=request.assignee_id, is_active=True))
-    elif step.user_id is not None:
+    if step.user_id is not None:
         direct = list(User.objects.filter(pk=step.user_id, is_active=True))
     else:
         direct = list(
@@ -40,6 +38,10 @@ def step_approvers(request: ApprovalRequest, step: PolicyStep, *, on: date | Non
                 role_assignments__facility_id=request.facility_id,
             ).distinct()
         )
+    if request.assignee_id is not None:
+        assignee = list(User.objects.filter(pk=request.assignee_id, is_active=True))
+        # Reassigned: the assignee alone. Added by an escalation: the assignee besides the step's approvers.
+        direct = [*direct, *assignee] if request.assignee_adds else assignee
     delegations = (
         Delegation.objects.filter(
             delegator__in=direct, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today

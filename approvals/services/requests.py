@@ -236,6 +236,7 @@ def _approve(actor: User, request: ApprovalRequest, comment: str, on_behalf_of: 
         return request
     following = request.policy.steps.filter(position__gt=step.position).order_by("position").first()
     request.assignee = None
+    request.assignee_adds = False
     if following is not None:
         request.current_step = following.position
         request.step_started_at = timezone.now()
@@ -363,5 +364,6 @@ def approval_request_reassign(*, actor: User, request: ApprovalRequest, to: User
         )
     _decision(actor=actor, request=request, kind=DecisionKind.REASSIGN, step=step, comment=reason, assigned_to=to)
     request.assignee = to
+    request.assignee_adds = False  # a manager's reassignment replaces the approvers
     _save(request, actor, f"step {step.position} reassigned to {to}: {reason}")
     return request

@@ -16,6 +16,7 @@ from approvals.models import (
     Policy,
     RequestStatus,
 )
+from approvals.selectors import current_step, may_decide_directly
 from approvals.services import (
     EscalationRun,
     StepSpec,
@@ -181,10 +182,14 @@ def test_add_manager_step_mode_lets_the_manager_decide_and_says_so(people, addin
     assert _escalations(request)[-1] == (
         EscalationKind.ESCALATE,
         1,
-        "AP manager ap_manager_user added to step 1 (decides it as assignee)",
+        "AP manager ap_manager_user added to step 1",
     )
     assert _titles(people["ap_manager"]) == [f"Escalated to you: {request.summary}"]
-    assert approval_request_approve(actor=people["ap_manager"], request=request).status == RequestStatus.APPROVED
+    # Added, not instead: the manager and the step's own approver may both decide now.
+    step = current_step(request)
+    assert may_decide_directly(people["ap_manager"], request, step)
+    assert may_decide_directly(people["procurement_admin"], request, step)
+    assert approval_request_approve(actor=people["procurement_admin"], request=request).status == RequestStatus.APPROVED
 
 
 def test_the_requester_is_never_the_manager_it_escalates_to(people, north, reassigning, make_document):
