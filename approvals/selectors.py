@@ -225,3 +225,48 @@ def approval_inbox(*, user: Any) -> list[InboxItem]:
                 items.append(InboxItem(request, step, delegation.delegator, step_due_at(request, step)))
                 break
     return items
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """An open request in a manager's team queue, with the step it waits on and when that step is due."""
+
+    request: ApprovalRequest
+    step: PolicyStep | None
+    due_at: datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at <= timezone.now()
+
+
+def manages_any_facility(user: Any) -> bool:
+    """Whether the user is an AP manager or procurement admin somewhere (or a superuser)."""
+    return bool(user.is_superuser or facilities_for(user, MANAGER_ROLES).exists())
+
+
+def team_queue(*, user: Any) -> list[QueueRow]:
+    """Open requests at the facilities the user manages, overdue (earliest due) first."""
+    managed = facilities_for(user, MANAGER_ROLES).values("pk")
+    requests = (
+        ApprovalRequest.objects.filter(status__in=OPEN_STATUSES, facility__in=managed)
+        .select_related("facility", "assignee", "policy")
+        .order_by("submitted_at", "id")
+    )
+    rows = []
+    for request in requests:
+        step = current_step(request)
+        rows.append(QueueRow(request, step, step_due_at(request, step) if step else None))
+    rows.sort(key=lambda row: (row.due_at is None, row.due_at))
+    return rows
+
+
+def delegate_candidates(*, user: Any) -> QuerySet[User]:
+    """Active colleagues who hold a role at one of the user's facilities: whom the user may delegate to."""
+    facilities = RoleAssignment.objects.filter(user=user).values("facility")
+    return (
+        User.objects.filter(is_active=True, role_assignments__facility__in=facilities)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")
+    )

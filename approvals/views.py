@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,11 +16,10 @@ from approvals.forms import DecisionForm, DelegationForm
 from approvals.models import ApprovalDecision
 from approvals.selectors import (
     approval_inbox,
-    approval_request_list,
-    current_step,
+    delegate_candidates,
     delegation_list,
-    may_manage,
-    step_due_at,
+    manages_any_facility,
+    team_queue,
 )
 from approvals.services import (
     approval_request_approve,
@@ -30,9 +29,7 @@ from approvals.services import (
     delegation_revoke,
 )
 from p2p_portal.errors import ApplicationError
-from p2p_portal.models import RoleAssignment
 from p2p_portal.navigation import SECTIONS_BY_KEY, section_allowed
-from p2p_portal.roles import Role
 
 
 def _person(request: HttpRequest) -> User:
@@ -121,16 +118,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
     """Out of office: my delegations (and, for managers, those of my facilities); set up a new one."""
     _require_section(request)
     user = _person(request)
-    colleagues = (
-        User.objects.filter(
-            is_active=True,
-            role_assignments__facility__in=RoleAssignment.objects.filter(user=user).values("facility"),
-        )
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("username")
-    )
-    form = DelegationForm(request.POST or None, delegates=colleagues)
+    form = DelegationForm(request.POST or None, delegates=delegate_candidates(user=user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -180,20 +168,6 @@ def delegation_end(request: HttpRequest, pk: int) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     """Managers: every open request at the facilities I manage, overdue first."""
     _require_section(request)
-    managed = [
-        assignment.facility
-        for assignment in RoleAssignment.objects.filter(
-            user=_person(request), role__in=[Role.AP_MANAGER, Role.PROCUREMENT_ADMIN]
-        ).select_related("facility")
-    ]
-    if not managed and not _person(request).is_superuser:
+    if not manages_any_facility(_person(request)):
         raise PermissionDenied("The team queue is for AP managers and procurement admins.")
-    rows: list[dict[str, Any]] = []
-    for approval in approval_request_list(user=_person(request), open_only=True).order_by("submitted_at"):
-        if not _person(request).is_superuser and not may_manage(_person(request), approval.facility):
-            continue
-        step = current_step(approval)
-        due = step_due_at(approval, step) if step else None
-        rows.append({"request": approval, "step": step, "due_at": due})
-    rows.sort(key=lambda row: (row["due_at"] is None, row["due_at"]))
-    return render(request, "approvals/team.html", {"rows": rows})
+    return render(request, "approvals/team.html", {"rows": team_queue(user=_person(request))})

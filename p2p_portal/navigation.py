@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import reverse
 
-from p2p_portal.models import Notification, RoleAssignment
+from p2p_portal.models import RoleAssignment
 from p2p_portal.roles import AUDIT_READER_ROLES, Role
+from p2p_portal.selectors import notification_list
 
 
 @dataclass(frozen=True)
@@ -139,5 +140,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 current = section.key
     unread = 0
     if isinstance(request.user, get_user_model()) and request.user.is_authenticated:
-        unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+        unread = notification_list(user=request.user, unread_only=True).count()
     return {"nav_sections": sections_for(request), "nav_current": current, "unread_notifications": unread}

@@ -161,6 +161,16 @@ def api_token_issue(*, actor: Actor, client: ApiClient, lifetime: timedelta | No
     return IssuedToken(token=token, secret=secret)
 
 
+def api_token_mark_used(*, token: ApiToken, resolution: timedelta) -> None:
+    """Note when a token was last used, at most once per `resolution` so busy clients do not write on every call.
+
+    last_used_at is excluded from history, so a plain UPDATE loses no audit information (and takes no lock).
+    """
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > resolution:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
 @transaction.atomic
 def api_token_rotate(*, actor: Actor, client: ApiClient, overlap: timedelta | None = None) -> IssuedToken:
     """Issue a new token; the client's current tokens keep working for the overlap window, then expire."""

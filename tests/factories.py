@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.test import Client
 
 from p2p_portal.api.tokens import IssuedToken
 from p2p_portal.models import ApiClient, Facility
@@ -45,3 +46,10 @@ def make_api_client(
 ) -> ClientWithToken:
     client, issued = api_client_create(actor=SYSTEM, name=name, facilities=list(facilities), scopes=scopes)
     return ClientWithToken(client, issued)
+
+
+def signed_in(user: User) -> Client:
+    """A test client with `user`'s session (no password round trip)."""
+    client = Client()
+    client.force_login(user)
+    return client

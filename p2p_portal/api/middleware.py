@@ -7,10 +7,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from p2p_portal.api.tokens import TokenError, authenticate_bearer
-from p2p_portal.models import ApiToken
+from p2p_portal.services import api_token_mark_used
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +38,5 @@ class ApiTokenMiddleware:
             else:
                 request.api_client = client  # type: ignore[attr-defined]
                 request.api_token = token  # type: ignore[attr-defined]
-                _touch(token)
+                api_token_mark_used(token=token, resolution=LAST_USED_RESOLUTION)
         return self.get_response(request)
-
-
-def _touch(token: ApiToken) -> None:
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # last_used_at is excluded from history, so a plain update loses no audit information.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -13,15 +13,9 @@ from approvals.services import StepSpec, approval_request_submit, policy_create
 from p2p_portal.roles import Role
 from p2p_portal.services import notification_send
 from tests.approvals.conftest import DOC
-from tests.factories import SYSTEM
+from tests.factories import SYSTEM, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -33,15 +27,15 @@ def waiting(people, make_document) -> ApprovalRequest:
 
 
 def test_the_approver_sees_the_request_in_the_inbox_and_others_do_not(people, waiting) -> None:
-    page = login(people["ap_manager"]).get("/approvals/").content.decode()
+    page = signed_in(people["ap_manager"]).get("/approvals/").content.decode()
     assert waiting.summary in page
     assert "1 waiting on you" in page
     for persona in ("ap_clerk", "auditor", "outsider"):
-        assert waiting.summary not in login(people[persona]).get("/approvals/").content.decode(), persona
+        assert waiting.summary not in signed_in(people[persona]).get("/approvals/").content.decode(), persona
 
 
 def test_approving_from_the_inbox_with_htmx_swaps_the_row(people, waiting) -> None:
-    response = login(people["ap_manager"]).post(
+    response = signed_in(people["ap_manager"]).post(
         f"/approvals/{waiting.pk}/decide/", {"decision": "approve", "text": "ok"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
@@ -50,7 +44,7 @@ def test_approving_from_the_inbox_with_htmx_swaps_the_row(people, waiting) -> No
 
 
 def test_rejecting_without_a_reason_is_refused_in_the_row(people, waiting) -> None:
-    response = login(people["ap_manager"]).post(
+    response = signed_in(people["ap_manager"]).post(
         f"/approvals/{waiting.pk}/decide/", {"decision": "reject", "text": ""}, HTTP_HX_REQUEST="true"
     )
     page = response.content.decode()
@@ -63,7 +57,7 @@ def test_my_own_request_is_not_offered_and_cannot_be_decided_through_the_ui(peop
     policy_create(actor=SYSTEM, name="Budget", document_type=DOC, steps=[StepSpec(role=Role.AP_MANAGER)])
     manager = people["ap_manager"]
     own = approval_request_submit(actor=manager, document_type=DOC, document=make_document(requester=manager))
-    client = login(manager)
+    client = signed_in(manager)
     assert own.summary not in client.get("/approvals/").content.decode()
     assert client.post(f"/approvals/{own.pk}/decide/", {"decision": "approve"}).status_code == 404
     assert ApprovalRequest.objects.get(pk=own.pk).status == RequestStatus.PENDING
@@ -74,7 +68,9 @@ def test_approving_a_document_i_created_is_blocked_in_the_row_naming_the_rule(pe
     manager = people["ap_manager"]
     document = make_document(creator=manager, requester=people["ap_clerk"])
     request = approval_request_submit(actor=people["ap_clerk"], document_type=DOC, document=document)
-    response = login(manager).post(f"/approvals/{request.pk}/decide/", {"decision": "approve"}, HTTP_HX_REQUEST="true")
+    response = signed_in(manager).post(
+        f"/approvals/{request.pk}/decide/", {"decision": "approve"}, HTTP_HX_REQUEST="true"
+    )
     page = response.content.decode()
     assert 'role="alert"' in page
     assert "rule maker-checker" in page
@@ -82,12 +78,12 @@ def test_approving_a_document_i_created_is_blocked_in_the_row_naming_the_rule(pe
 
 
 def test_a_request_that_does_not_wait_on_me_is_404(people, waiting) -> None:
-    response = login(people["procurement_admin"]).post(f"/approvals/{waiting.pk}/decide/", {"decision": "approve"})
+    response = signed_in(people["procurement_admin"]).post(f"/approvals/{waiting.pk}/decide/", {"decision": "approve"})
     assert response.status_code == 404
 
 
 def test_the_decision_appears_in_my_decisions(people, waiting) -> None:
-    manager = login(people["ap_manager"])
+    manager = signed_in(people["ap_manager"])
     manager.post(f"/approvals/{waiting.pk}/decide/", {"decision": "approve", "text": "fine"})
     page = manager.get("/approvals/decisions/").content.decode()
     assert waiting.summary in page
@@ -96,7 +92,7 @@ def test_the_decision_appears_in_my_decisions(people, waiting) -> None:
 
 def test_a_delegate_sees_and_decides_for_the_person_away(people, waiting, managers) -> None:
     away, stand_in = people["ap_manager"], managers[0]
-    page = login(away).post(
+    page = signed_in(away).post(
         "/approvals/delegations/",
         {
             "delegate": stand_in.pk,
@@ -107,15 +103,19 @@ def test_a_delegate_sees_and_decides_for_the_person_away(people, waiting, manage
     )
     assert page.status_code == 302
     delegation = Delegation.objects.get(delegator=away)
-    inbox = login(stand_in).get("/approvals/").content.decode()
+    inbox = signed_in(stand_in).get("/approvals/").content.decode()
     assert waiting.summary in inbox
-    login(away).post(f"/approvals/delegations/{delegation.pk}/end/", {"reason": "back early"})
+    signed_in(away).post(f"/approvals/delegations/{delegation.pk}/end/", {"reason": "back early"})
     assert Delegation.objects.get(pk=delegation.pk).revoked_at is not None
 
 
-def test_the_team_queue_is_for_managers(people, waiting) -> None:
-    assert waiting.summary in login(people["ap_manager"]).get("/approvals/team/").content.decode()
-    assert login(people["ap_clerk"]).get("/approvals/team/").status_code == 403
+def test_the_team_queue_is_for_managers_and_flags_overdue_steps(people, waiting) -> None:
+    page = signed_in(people["ap_manager"]).get("/approvals/team/").content.decode()
+    assert waiting.summary in page
+    assert ">overdue<" not in page
+    ApprovalRequest.objects.filter(pk=waiting.pk).update(step_started_at=timezone.now() - timedelta(days=10))
+    assert ">overdue<" in signed_in(people["ap_manager"]).get("/approvals/team/").content.decode()
+    assert signed_in(people["ap_clerk"]).get("/approvals/team/").status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -123,16 +123,16 @@ def test_the_team_queue_is_for_managers(people, waiting) -> None:
 )
 def test_anonymous_visitors_are_sent_to_log_in_and_people_without_roles_are_refused(people, path: str) -> None:
     assert Client().get(path)["Location"].startswith("/login/")
-    assert login(people["nobody"]).get(path).status_code == 403
+    assert signed_in(people["nobody"]).get(path).status_code == 403
 
 
 def test_notifications_are_listed_and_marked_read(people) -> None:
     clerk = people["ap_clerk"]
     notification_send(actor=SYSTEM, user=clerk, title="Approved: budget change CC1", link="/approvals/")
-    client = login(clerk)
+    client = signed_in(clerk)
     assert 'aria-label="1 unread"' in client.get("/").content.decode()
     assert "Approved: budget change CC1" in client.get("/notifications/").content.decode()
     client.post("/notifications/")
     assert 'aria-label="1 unread"' not in client.get("/").content.decode()
     assert Client().get("/notifications/")["Location"].startswith("/login/")
-    assert "budget change" not in login(people["auditor"]).get("/notifications/").content.decode()
+    assert "budget change" not in signed_in(people["auditor"]).get("/notifications/").content.decode()

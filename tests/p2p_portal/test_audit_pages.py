@@ -11,15 +11,9 @@ from django.test import Client
 from p2p_portal.audit.context import acting_as
 from p2p_portal.models import CostCenter
 from p2p_portal.services import cost_center_create
-from tests.factories import make_api_client
+from tests.factories import make_api_client, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -36,7 +30,7 @@ def trail(people, north, south):
 
 @pytest.mark.parametrize("role", ["auditor", "ap_manager", "procurement_admin"])
 def test_readers_see_who_changed_what_when_and_why(people, trail, role: str) -> None:
-    page = login(people[role]).get("/audit/").content.decode()
+    page = signed_in(people[role]).get("/audit/").content.decode()
     assert "Audit trail" in page
     assert "renamed after the ward merger" in page
     assert "<del>Intensive care</del> → <ins>Intensive &amp; critical care</ins>" in page
@@ -46,7 +40,7 @@ def test_readers_see_who_changed_what_when_and_why(people, trail, role: str) -> 
 
 @pytest.mark.parametrize("role", ["ap_clerk", "vendor_steward", "integration_admin", "nobody"])
 def test_other_roles_may_not_open_the_audit_trail(people, trail, role: str) -> None:
-    client = login(people[role])
+    client = signed_in(people[role])
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
     assert client.get(f"/audit/p2p_portal.costcenter/{trail.pk}/").status_code == 403
@@ -59,13 +53,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client: Client, trail) -> None:
 
 def test_an_objects_history_of_another_facility_is_404(people, south, trail) -> None:
     er = CostCenter.objects.get(code="ER")
-    client = login(people["auditor"])
+    client = signed_in(people["auditor"])
     assert client.get(f"/audit/p2p_portal.costcenter/{er.pk}/").status_code == 404
     assert client.get(f"/audit/p2p_portal.costcenter/{trail.pk}/").status_code == 200
 
 
 def test_filters_by_actor_record_type_and_dates(people, trail) -> None:
-    client = login(people["auditor"])
+    client = signed_in(people["auditor"])
     by_actor = client.get("/audit/", {"actor": "procurement_admin_user"}).content.decode()
     assert "renamed after the ward merger" in by_actor
     assert "granted auditor at NORTH" not in by_actor
@@ -79,7 +73,7 @@ def test_filters_by_actor_record_type_and_dates(people, trail) -> None:
 
 
 def test_the_csv_export_has_the_filtered_rows_one_per_changed_field(people, trail) -> None:
-    response = login(people["auditor"]).get("/audit/export.csv", {"object_type": "p2p_portal.costcenter"})
+    response = signed_in(people["auditor"]).get("/audit/export.csv", {"object_type": "p2p_portal.costcenter"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-trail-')
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -101,7 +95,7 @@ def test_the_csv_export_has_the_filtered_rows_one_per_changed_field(people, trai
 
 def test_csv_cells_that_look_like_formulas_stay_text(people, north) -> None:
     cost_center_create(actor=people["procurement_admin"], facility=north, code="X1", name='=HYPERLINK("http://evil")')
-    body = b"".join(login(people["auditor"]).get("/audit/export.csv").streaming_content).decode()
+    body = b"".join(signed_in(people["auditor"]).get("/audit/export.csv").streaming_content).decode()
     assert "'=HYPERLINK" in body
 
 
@@ -121,10 +115,10 @@ def test_readers_can_verify_the_hash_chain_from_the_page(people, trail) -> None:
     from p2p_portal.audit.services import audit_seal
 
     audit_seal(full=True)
-    page = login(people["auditor"]).get("/audit/chain/").content.decode()
+    page = signed_in(people["auditor"]).get("/audit/chain/").content.decode()
     assert "Intact." in page
     assert "p2p_portal_historicalcostcenter" in page
-    assert login(people["ap_clerk"]).get("/audit/chain/").status_code == 403
+    assert signed_in(people["ap_clerk"]).get("/audit/chain/").status_code == 403
     assert Client().get("/audit/chain/")["Location"].startswith("/login/")
 
 
@@ -138,6 +132,6 @@ def test_a_broken_chain_is_shown_as_broken(people, trail) -> None:
         cursor.execute(
             "UPDATE p2p_portal_historicalcostcenter SET name = %s WHERE history_id = %s", ["Forged", first.history_id]
         )
-    page = login(people["auditor"]).get("/audit/chain/").content.decode()
+    page = signed_in(people["auditor"]).get("/audit/chain/").content.decode()
     assert "Broken." in page
     assert "p2p_portal_historicalcostcenter" in page
