@@ -143,14 +143,16 @@ def audit_entries(*, principal: Any, filters: AuditFilters) -> Iterator[AuditEnt
         models = [model for model in models if model._meta.label_lower == filters.object_type]
         if not models:
             return iter(())
-    streams = [_stream(model, _history_queryset(model, principal, filters)) for model in models]
+    # Facility codes of this read, fetched once (a process-wide cache could outlive a reused primary key).
+    codes = dict(Facility.objects.values_list("pk", "code"))
+    streams = [_stream(model, _history_queryset(model, principal, filters), codes) for model in models]
     return heapq.merge(*streams, key=lambda entry: (entry.when, entry.history_id), reverse=True)
 
 
-def _stream(model: type[Model], queryset: QuerySet[Any]) -> Iterator[AuditEntry]:
+def _stream(model: type[Model], queryset: QuerySet[Any], codes: dict[int, str]) -> Iterator[AuditEntry]:
     # A function of its own, so each stream keeps its own `model` (a generator expression would see the last one).
     for record in queryset.iterator(chunk_size=500):
-        yield _entry(model, record)
+        yield _entry(model, record, codes)
 
 
 def audit_entries_page(
@@ -162,14 +164,14 @@ def audit_entries_page(
     return rows[:per_page], len(rows) > per_page
 
 
-def _entry(model: type[Model], record: Any) -> AuditEntry:
+def _entry(model: type[Model], record: Any, codes: dict[int, str]) -> AuditEntry:
     facility_field = getattr(model, "audit_facility_field", None)
     facility = ""
     if facility_field == "self":
         facility = record.code
     elif facility_field:
         facility_id = getattr(record, f"{facility_field}_id", None)
-        facility = _facility_code(facility_id)
+        facility = codes.get(facility_id, "") if facility_id is not None else ""
     return AuditEntry(
         model_label=model._meta.label_lower,
         object_type=str(model._meta.verbose_name).capitalize(),
@@ -185,14 +187,6 @@ def _entry(model: type[Model], record: Any) -> AuditEntry:
         facility=facility,
         changes=list(_changes(record)),
     )
-
-
-def _facility_code(facility_id: int | None, _cache: dict[int, str] = {}) -> str:  # noqa: B006  (per-process cache of immutable codes)
-    if facility_id is None:
-        return ""
-    if facility_id not in _cache:
-        _cache[facility_id] = Facility.objects.filter(pk=facility_id).values_list("code", flat=True).first() or ""
-    return _cache[facility_id]
 
 
 def _actor(record: Any) -> str:
