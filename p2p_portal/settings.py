@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -54,6 +55,26 @@ elif TESTING:
     SECRET_KEY = env_str("SECRET_KEY", "test-only-key-" + "x" * 40)
 else:
     SECRET_KEY = env_str("SECRET_KEY", "") or _development_secret_key()
+
+def _development_bank_account_key() -> str:
+    """A per-checkout Fernet key under var/ (development only), so demo bank accounts stay readable across runs."""
+    key_file = VAR_DIR / "development-bank-account-key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+# Encrypts bank account numbers at rest (Fernet: 32 url-safe base64 bytes). Losing it makes the stored
+# numbers unreadable, so production requires it explicitly and never derives it.
+if PRODUCTION:
+    BANK_ACCOUNT_KEY = env_str("BANK_ACCOUNT_KEY")
+elif TESTING:
+    BANK_ACCOUNT_KEY = env_str("BANK_ACCOUNT_KEY", base64.urlsafe_b64encode(b"test-only-bank-key".ljust(32, b"-")).decode())
+else:
+    BANK_ACCOUNT_KEY = env_str("BANK_ACCOUNT_KEY", "") or _development_bank_account_key()
+
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", () if PRODUCTION else ("127.0.0.1", "localhost", "[::1]"))
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -217,6 +238,11 @@ OTP_REQUIRED = env_bool("OTP_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "P2P Portal")
 # Sensitive actions (bank-account changes) ask for the password again when the last proof is older.
 REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 300, minimum=30)
+
+# Vendor governance: days after an applied bank-account change during which the vendor's invoices raise
+# `bank_unverified`.
+BANK_CHANGE_COOLING_OFF_DAYS = env_int("BANK_CHANGE_COOLING_OFF_DAYS", 5, minimum=0)
+
 GUARDIAN_ANONYMOUS_USER_NAME = None
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 GUARDIAN_RAISE_403 = False

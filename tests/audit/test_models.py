@@ -14,6 +14,10 @@ WITHOUT_HISTORY = {
     "audit.AuditChainLink",
     "audit.AuditChainHead",
     "audit.AuditColumnSet",
+    # Derived or bulk reference data whose evidence is elsewhere (the vendor record, the list file hash):
+    "vendors.VendorMatchKey",
+    "vendors.ExclusionEntry",
+    "vendors.ScreeningResult",
 }
 
 

@@ -1,1 +1,0 @@
-"""Golden supplier master: models arrive with the issue that builds this app."""

@@ -1,0 +1,1 @@
+"""Every write of the supplier master goes through these services."""
