@@ -36,6 +36,9 @@ class DocumentFacts:
     last_changed_by_id: int | None = None
     # Keys of what the document concerns (e.g. "vendor:42"), matched against the action ledger by conflict rules.
     subjects: tuple[str, ...] = field(default_factory=tuple)
+    # People who must not approve this document besides its maker, with why (e.g. who made a call-back that
+    # the approval relies on): (user id, "made the call-back").
+    excluded_approvers: tuple[tuple[int, str], ...] = field(default_factory=tuple)
 
 
 Callback = Callable[["ApprovalRequest"], None]
@@ -43,6 +46,10 @@ Callback = Callable[["ApprovalRequest"], None]
 
 def _nothing(request: ApprovalRequest) -> None:
     return None
+
+
+def _no_link(request: ApprovalRequest) -> str:
+    return ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,13 @@ class DocumentType:
     on_rejected: Callback = _nothing
     on_withdrawn: Callback = _nothing
     document_id: Callable[[Any], str] = lambda document: str(document.pk)
+    # Called under the request's row lock before an approval counts; raises ApplicationError to refuse it
+    # (e.g. a bank change without call-back evidence).
+    before_approve: Callback = _nothing
+    # Approving needs a fresh password proof (the browser and the API check it before calling the service).
+    requires_reauthentication: bool = False
+    # Where an approver reviews the whole document (shown in the inbox); empty when the summary says it all.
+    review_url: Callable[[ApprovalRequest], str] = _no_link
 
 
 _registry: dict[str, DocumentType] = {}

@@ -173,6 +173,25 @@ class InboxItem:
         except ApplicationError:  # a consumer no longer registered: show its code
             return self.request.document_type
 
+    @property
+    def review_url(self) -> str:
+        from approvals.registry import get
+
+        try:
+            return get(self.request.document_type).review_url(self.request)
+        except ApplicationError:
+            return ""
+
+
+def requires_reauthentication(request: ApprovalRequest) -> bool:
+    """Whether approving this request needs a fresh password proof (its document type says so)."""
+    from approvals.registry import get
+
+    try:
+        return get(request.document_type).requires_reauthentication
+    except ApplicationError:
+        return False
+
 
 def add_business_days(start: datetime, days: int) -> datetime:
     """`start` moved forward by `days` working days (Monday to Friday), keeping the time of day."""

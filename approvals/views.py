@@ -19,6 +19,7 @@ from approvals.selectors import (
     delegate_candidates,
     delegation_list,
     manages_any_facility,
+    requires_reauthentication,
     team_queue,
 )
 from approvals.services import (
@@ -28,6 +29,7 @@ from approvals.services import (
     delegation_create,
     delegation_revoke,
 )
+from p2p_portal.accounts.reauth import reauthentication_is_fresh, reauthentication_redirect
 from p2p_portal.errors import ApplicationError
 from p2p_portal.navigation import SECTIONS_BY_KEY, section_allowed
 
@@ -60,6 +62,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if item is None:
         raise Http404("This request is not waiting on you.")
     form = DecisionForm(request.POST)
+    if (
+        form.is_valid()
+        and form.cleaned_data["decision"] == "approve"
+        and requires_reauthentication(item.request)
+        and not reauthentication_is_fresh(request)
+    ):
+        return reauthentication_redirect(request)
     error = ""
     done = ""
     if form.is_valid():

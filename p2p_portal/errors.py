@@ -11,13 +11,21 @@ class ApplicationError(Exception):
     status = 409
 
     def __init__(
-        self, message: str, *, code: str, field: str | None = None, extra: dict[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        code: str,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+        errors: dict[str, list[str]] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
         self.extra = extra or {}
+        # Messages per input field, so forms and problem+json can show each where it belongs.
+        self.errors = errors or ({field: [message]} if field else {})
 
 
 class NotAllowedError(ApplicationError):

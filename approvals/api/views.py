@@ -29,10 +29,12 @@ from approvals.api.serializers import (
     WithdrawInputSerializer,
 )
 from approvals.models import ApprovalRequest, Delegation, RequestStatus
-from approvals.selectors import approval_inbox, approval_request_list, delegation_list
+from approvals.selectors import approval_inbox, approval_request_list, delegation_list, requires_reauthentication
+from p2p_portal.accounts.reauth import reauthentication_is_fresh
 from p2p_portal.api.idempotency import idempotent
 from p2p_portal.api.permissions import is_api_client
 from p2p_portal.api.views import IDEMPOTENCY_PARAMETER
+from p2p_portal.errors import NotAllowedError
 
 
 class UsersOnly(permissions.BasePermission):
@@ -111,8 +113,15 @@ class ApprovalRequestViewSet(viewsets.ReadOnlyModelViewSet):
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Approve the current step, in my own right or for a delegator (`on_behalf_of`)."""
         data = _valid(ApproveInputSerializer, request)
+        target = self.get_object()
+        if requires_reauthentication(target) and not reauthentication_is_fresh(request._request):
+            raise NotAllowedError(
+                "Approving this needs a fresh password proof: re-authenticate at /account/reauthenticate/ in this"
+                " session, then repeat the request.",
+                code="reauthentication_required",
+            )
         decided = services.approval_request_approve(
-            actor=request.user, request=self.get_object(), comment=data["comment"], on_behalf_of=data["on_behalf_of"]
+            actor=request.user, request=target, comment=data["comment"], on_behalf_of=data["on_behalf_of"]
         )
         return self._detail(decided)
 

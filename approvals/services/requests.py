@@ -137,6 +137,13 @@ def _sod_check(request: ApprovalRequest, facts: DocumentFacts, person: User, act
             code="sod_maker_checker",
             acting_for=acting_for,
         )
+    for excluded_id, why in facts.excluded_approvers:
+        if person.pk == excluded_id:
+            raise SodBlockedError(
+                f"{who} {why}; rule independent approval: whoever took part in preparing this may not approve it.",
+                code="sod_excluded_party",
+                acting_for=acting_for,
+            )
     earlier = ApprovalDecision.objects.filter(request=request, decision=DecisionKind.APPROVE)
     if earlier.filter(Q(actor=person) | Q(acting_for=person)).exists():
         raise SodBlockedError(
@@ -226,6 +233,7 @@ def _approve(actor: User, request: ApprovalRequest, comment: str, on_behalf_of: 
     _sod_check(request, facts, actor, acting_for)
     if acting_for is not None:
         _sod_check(request, facts, acting_for, acting_for)
+    registry.get(request.document_type).before_approve(request)
     _decision(
         actor=actor, request=request, kind=DecisionKind.APPROVE, step=step, acting_for=acting_for, comment=comment
     )

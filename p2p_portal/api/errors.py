@@ -61,11 +61,11 @@ def _error_entry(path: str, message: Any) -> dict[str, str]:
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error leaves the API as application/problem+json."""
     if isinstance(exc, ApplicationError):
-        errors = (
-            [{"field": exc.field, "pointer": f"/{exc.field}", "detail": exc.message, "code": exc.code}]
-            if exc.field
-            else None
-        )
+        errors = [
+            {"field": name, "pointer": f"/{name}" if name != "__all__" else "", "detail": str(text), "code": exc.code}
+            for name, texts in exc.errors.items()
+            for text in texts
+        ] or None
         response = _problem_response(problem(exc.status, code=exc.code, detail=exc.message, errors=errors, **exc.extra))
         if "retry_after" in exc.extra:
             response["Retry-After"] = str(exc.extra["retry_after"])

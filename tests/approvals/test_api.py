@@ -142,20 +142,22 @@ def test_a_conflict_rule_block_names_the_rule_in_the_problem(people, policy, mak
     conflict_rule_save(
         actor=SYSTEM,
         rule=ConflictRule(
-            code="bank-change-vs-approval",
-            description="changed the vendor's bank account",
-            ledger_action="vendor.bank_changed",
+            code="price-list-vs-approval",
+            description="changed the vendor's price list",
+            ledger_action="vendor.price_list_changed",
             document_types=[DOC],
             window_days=30,
         ),
     )
-    ledger_entry_record(actor=SYSTEM, user=people["ap_manager"], action="vendor.bank_changed", subject="vendor:7")
+    ledger_entry_record(
+        actor=SYSTEM, user=people["ap_manager"], action="vendor.price_list_changed", subject="vendor:7"
+    )
     request = approval_request_submit(
         actor=people["ap_clerk"], document_type=DOC, document=make_document(subjects=("vendor:7",))
     )
     response = post(signed_in(people["ap_manager"]), detail_url(request, "approve"), {})
     body = assert_problem(response, 403, "sod_conflict_rule")
-    assert body["rule"] == "sod_conflict_rule:bank-change-vs-approval"
+    assert body["rule"] == "sod_conflict_rule:price-list-vs-approval"
 
 
 def test_reject_without_a_reason_is_400_naming_the_field(people, submitted) -> None:
