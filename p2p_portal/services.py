@@ -22,6 +22,7 @@ from p2p_portal.models import (
     CostCenter,
     Facility,
     Notification,
+    OutboxEvent,
     RoleAssignment,
     TaskHeartbeat,
 )
@@ -253,6 +254,17 @@ def role_groups_sync() -> None:
             if permission is not None:  # an app whose permissions are not created yet syncs on its own migrate
                 wanted.append(permission)
         group.permissions.set(wanted)
+
+
+# --- Outbox ---------------------------------------------------------------------------------------------
+@transaction.atomic
+def outbox_event_record(*, actor: Actor, topic: str, subject: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record an event in the caller's transaction: it exists exactly when the change it announces does."""
+    event = OutboxEvent(topic=topic, subject=subject, payload=payload)
+    event.full_clean()
+    with acting_as(actor, reason=f"event {topic} {subject}"):
+        event.save()
+    return event
 
 
 # --- Notifications --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from p2p_portal.models.heartbeat import TaskHeartbeat
 from p2p_portal.models.idempotency import IdempotencyRecord
 from p2p_portal.models.notifications import Notification
 from p2p_portal.models.org import CostCenter, Facility, RoleAssignment
+from p2p_portal.models.outbox import OutboxEvent
 
 __all__ = [
     "ApiClient",
@@ -13,6 +14,7 @@ __all__ = [
     "Facility",
     "IdempotencyRecord",
     "Notification",
+    "OutboxEvent",
     "RoleAssignment",
     "TaskHeartbeat",
 ]
