@@ -25,25 +25,40 @@ def facility_permission_codename(role: str) -> str:
     return f"role_{role}"
 
 
-# Model permissions each role's group holds (the data migration 0003 creates the groups from this;
-# a test keeps the two in step, so a change here needs a migration).
+# Model permissions each role's group holds (migration 0003 created the groups; `role_groups_sync` runs after
+# every migrate and makes each group hold exactly these, so later apps' permissions need no migration here).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.AP_CLERK: ("p2p_portal.view_facility", "p2p_portal.view_costcenter"),
-    Role.AP_MANAGER: ("p2p_portal.view_facility", "p2p_portal.view_costcenter", "p2p_portal.view_audit_trail"),
+    Role.AP_CLERK: ("p2p_portal.view_facility", "p2p_portal.view_costcenter", "vendors.view_vendor"),
+    Role.AP_MANAGER: (
+        "p2p_portal.view_facility",
+        "p2p_portal.view_costcenter",
+        "p2p_portal.view_audit_trail",
+        "vendors.view_vendor",
+    ),
     Role.PROCUREMENT_ADMIN: (
         "p2p_portal.view_facility",
         "p2p_portal.view_costcenter",
         "p2p_portal.add_costcenter",
         "p2p_portal.change_costcenter",
         "p2p_portal.view_audit_trail",
+        "vendors.view_vendor",
+        "vendors.view_tax_id",
+        "vendors.reveal_bankaccount",
     ),
-    Role.VENDOR_STEWARD: ("p2p_portal.view_facility", "p2p_portal.view_costcenter"),
+    Role.VENDOR_STEWARD: (
+        "p2p_portal.view_facility",
+        "p2p_portal.view_costcenter",
+        "vendors.view_vendor",
+        "vendors.view_tax_id",
+    ),
     Role.AUDITOR: (
         "p2p_portal.view_facility",
         "p2p_portal.view_costcenter",
         "p2p_portal.view_roleassignment",
         "p2p_portal.view_apiclient",
         "p2p_portal.view_audit_trail",
+        "vendors.view_vendor",
+        "vendors.view_tax_id",
     ),
     Role.INTEGRATION_ADMIN: (
         "p2p_portal.view_facility",

@@ -6,6 +6,7 @@ import base64
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,6 +57,7 @@ elif TESTING:
 else:
     SECRET_KEY = env_str("SECRET_KEY", "") or _development_secret_key()
 
+
 def _development_bank_account_key() -> str:
     """A per-checkout Fernet key under var/ (development only), so demo bank accounts stay readable across runs."""
     key_file = VAR_DIR / "development-bank-account-key"
@@ -70,8 +72,18 @@ def _development_bank_account_key() -> str:
 # numbers unreadable, so production requires it explicitly and never derives it.
 if PRODUCTION:
     BANK_ACCOUNT_KEY = env_str("BANK_ACCOUNT_KEY")
+    try:
+        if len(base64.urlsafe_b64decode(BANK_ACCOUNT_KEY.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "BANK_ACCOUNT_KEY must be a Fernet key (32 url-safe base64-encoded bytes); make one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        ) from None
 elif TESTING:
-    BANK_ACCOUNT_KEY = env_str("BANK_ACCOUNT_KEY", base64.urlsafe_b64encode(b"test-only-bank-key".ljust(32, b"-")).decode())
+    BANK_ACCOUNT_KEY = env_str(
+        "BANK_ACCOUNT_KEY", base64.urlsafe_b64encode(b"test-only-bank-key".ljust(32, b"-")).decode()
+    )
 else:
     BANK_ACCOUNT_KEY = env_str("BANK_ACCOUNT_KEY", "") or _development_bank_account_key()
 
@@ -204,6 +216,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "approvals.escalate": {"task": "approvals.escalate_overdue", "schedule": 900.0, "options": {"expires": 840}},
+    # OIG publishes the LEIE by the 10th of each month: re-screen the master on the 11th, after the import.
+    "vendors.rescreen": {
+        "task": "vendors.rescreen_monthly",
+        "schedule": crontab(minute=0, hour=4, day_of_month=11),
+        "options": {"expires": 12 * 3600},
+    },
 }
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
@@ -371,6 +389,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` or `kind`; each choice set gets its own stable component name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalRequestStatusEnum": "approvals.models.RequestStatus",
+        "VendorStatusEnum": "vendors.models.VendorStatus",
+        "ChangeRequestStatusEnum": "vendors.models.ChangeStatus",
+        "ChangeRequestKindEnum": "vendors.models.ChangeKind",
+        "SiteKindEnum": "vendors.models.SiteKind",
+        "BankAccountStatusEnum": "vendors.models.BankAccountStatus",
+        "DuplicateStatusEnum": "vendors.models.DuplicateStatus",
+        "ScreeningHitStatusEnum": "vendors.models.HitStatus",
+    },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90, minimum=1)
 API_TOKEN_ROTATION_OVERLAP_HOURS = env_int("API_TOKEN_ROTATION_OVERLAP_HOURS", 24, minimum=0)

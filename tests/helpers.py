@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -16,6 +17,7 @@ _CONFIG_VARIABLES = (
     "DATABASE_URL",
     "REDIS_URL",
     "SECRET_KEY",
+    "BANK_ACCOUNT_KEY",
     "ALLOWED_HOSTS",
     "DEBUG",
     "DJANGO_SETTINGS_MODULE",
@@ -31,6 +33,7 @@ def production_environment(**overrides: str) -> dict[str, str]:
     environment = {
         "P2P_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "BANK_ACCOUNT_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "p2p.example.org",
         "DATABASE_URL": "sqlite:////tmp/p2p-portal-settings-test.sqlite3",
     }

@@ -10,3 +10,8 @@ class VendorsConfig(AppConfig):
 
     name = "vendors"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from vendors import approval_types
+
+        approval_types.register()

@@ -35,7 +35,9 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:
-        raise ImproperlyConfigured("A bank account number cannot be decrypted with the BANK_ACCOUNT_KEY set.") from error
+        raise ImproperlyConfigured(
+            "A bank account number cannot be decrypted with the BANK_ACCOUNT_KEY set."
+        ) from error
 
 
 def fingerprint(bank: str, account: str) -> str:

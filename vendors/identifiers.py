@@ -28,7 +28,9 @@ def tax_id_normalise(value: str, kind: str) -> str:
         if kind == TaxIdKind.VAT:
             return str(eu_vat.validate(value))
     except StdnumError as error:
-        raise ValidationError(f"Not a valid {TaxIdKind(kind).label}: {str(error).rstrip('.')}.", code="invalid_tax_id") from error
+        raise ValidationError(
+            f"Not a valid {TaxIdKind(kind).label}: {str(error).rstrip('.')}.", code="invalid_tax_id"
+        ) from error
     raise ValidationError(f"Unknown tax id kind {kind!r}.", code="invalid_tax_id_kind")
 
 

@@ -80,6 +80,8 @@ def test_production_requires_a_secret_key() -> None:
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 random characters"),
         ({"DEBUG": "true"}, "DEBUG=true is refused when P2P_ENV=production"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required in production"),
+        ({"BANK_ACCOUNT_KEY": ""}, "BANK_ACCOUNT_KEY is required"),
+        ({"BANK_ACCOUNT_KEY": "not-a-fernet-key"}, "BANK_ACCOUNT_KEY must be a Fernet key"),
     ],
 )
 def test_production_refuses_unsafe_settings(override: dict[str, str], message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vendors.dedupe.store import match_keys_rebuild
 from vendors.identifiers import bank_details_validate
 from vendors.models import BankAccount, BankAccountStatus, Vendor, VendorStatus
 from vendors.services.records import (
@@ -37,6 +38,7 @@ def make_vendor(
     )
     if contacts:
         vendor_contacts_replace(actor=SYSTEM, vendor=vendor, contacts=contacts, reason="test data")
+    match_keys_rebuild([vendor.pk])  # as the governed services and imports do
     return vendor
 
 
@@ -44,7 +46,7 @@ def give_bank_account(
     vendor: Vendor, *, routing_number: str = "011000015", account_number: str = "123456789"
 ) -> BankAccount:
     details = bank_details_validate(routing_number=routing_number, account_number=account_number)
-    return bank_account_record_create(
+    account = bank_account_record_create(
         actor=SYSTEM,
         vendor=vendor,
         holder_name=vendor.legal_name,
@@ -52,3 +54,5 @@ def give_bank_account(
         status=BankAccountStatus.ACTIVE,
         reason="test data",
     )
+    match_keys_rebuild([vendor.pk])
+    return account

@@ -41,14 +41,19 @@ class ChangeRequest(models.Model):
     # dotted fields ("sites.remit_to.city"); a bank change shows masked values only.
     diff = models.JSONField(default=list)
     # The governed field groups it touches: two open requests may not share one.
-    fields = models.JSONField(default=list)
-    proposed = models.JSONField(default=dict, help_text="The proposed values, as the apply step reads them.")
+    fields = models.JSONField(default=list, blank=True)
+    proposed = models.JSONField(
+        default=dict, blank=True, help_text="The proposed values, as the apply step reads them."
+    )
     reason = models.TextField(help_text="Why the change is needed (the steward's words).")
     bank_account = models.ForeignKey(
         BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="change_requests"
     )
+    # Possible duplicates shown to the steward before submitting, kept for the approver:
+    # [{"vendor": "V-000042", "name": "...", "score": 0.93, "reasons": ["same tax id"]}]
+    duplicate_warnings = models.JSONField(default=list, blank=True)
     # Phone numbers on file when the request was submitted: the only numbers a call-back may use.
-    phones_on_file = models.JSONField(default=list)
+    phones_on_file = models.JSONField(default=list, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
     approval_request = models.ForeignKey(

@@ -39,7 +39,7 @@ class DuplicateCandidate(models.Model):
     vendor_a = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
     vendor_b = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
     score = models.DecimalField(max_digits=4, decimal_places=3)
-    reasons = models.JSONField(default=list)
+    reasons = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
     found_at = models.DateTimeField()
     survivor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -59,7 +59,7 @@ class ExclusionEntry(models.Model):
     exclusion_type = models.CharField(max_length=100, blank=True)
     excluded_on = models.DateField(null=True, blank=True)
     reinstated_on = models.DateField(null=True, blank=True)
-    raw = models.JSONField(default=dict)
+    raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["exclusion_list", "row_number"]
@@ -112,7 +112,7 @@ class ScreeningResult(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="screening_results")
     screened_at = models.DateTimeField()
     trigger = models.CharField(max_length=20, help_text="create, change, monthly or manual.")
-    list_versions = models.JSONField(default=dict, help_text='{"leie": "2026-11", "sam": "2026-11-20"}')
+    list_versions = models.JSONField(default=dict, blank=True, help_text='{"leie": "2026-11", "sam": "2026-11-20"}')
     hits = models.PositiveIntegerField()
 
     class Meta:

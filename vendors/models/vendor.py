@@ -40,6 +40,7 @@ class Vendor(models.Model):
     duns = models.CharField("DUNS", max_length=9, blank=True)
     gln = models.CharField("GLN", max_length=13, blank=True, validators=[validate_gln])
     npi = models.CharField("NPI", max_length=10, blank=True)
+    uei = models.CharField("SAM UEI", max_length=12, blank=True, help_text="SAM.gov Unique Entity ID (12 characters).")
     status = models.CharField(max_length=20, choices=VendorStatus.choices, default=VendorStatus.DRAFT)
     payment_terms = models.CharField(max_length=20, default="NET30")
     currency = models.CharField(max_length=3, default="USD")

@@ -4,10 +4,12 @@ vendor numbering, sites, contacts and bank accounts written from plain data."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from vendors import crypto
 from vendors.identifiers import BankDetails
@@ -70,7 +72,7 @@ def vendor_record_create(*, actor: Any, reason: str, **fields: Any) -> Vendor:
 @transaction.atomic
 def vendor_sites_replace(*, actor: Any, vendor: Vendor, sites: list[SiteData], reason: str) -> None:
     """Make the vendor's active sites exactly `sites` (unchanged ones are kept, others deactivated, new added)."""
-    wanted = {site: None for site in sites}
+    wanted = dict.fromkeys(sites)
     for existing in vendor.sites.filter(active=True):
         as_data = SiteData(**{k: getattr(existing, k) for k in SiteData.__dataclass_fields__})
         if as_data in wanted:
@@ -85,7 +87,7 @@ def vendor_sites_replace(*, actor: Any, vendor: Vendor, sites: list[SiteData], r
 @transaction.atomic
 def vendor_contacts_replace(*, actor: Any, vendor: Vendor, contacts: list[ContactData], reason: str) -> None:
     """Make the vendor's active contacts exactly `contacts`."""
-    wanted = {contact: None for contact in contacts}
+    wanted = dict.fromkeys(contacts)
     for existing in vendor.contacts.filter(active=True):
         as_data = ContactData(**{k: getattr(existing, k) for k in ContactData.__dataclass_fields__})
         if as_data in wanted:
@@ -97,12 +99,11 @@ def vendor_contacts_replace(*, actor: Any, vendor: Vendor, contacts: list[Contac
         _save(VendorContact(vendor=vendor, **contact.as_dict()), actor, reason)
 
 
-@transaction.atomic
-def bank_account_record_create(
-    *, actor: Any, vendor: Vendor, holder_name: str, details: BankDetails, status: str, reason: str
+def bank_account_build(
+    *, vendor: Vendor, holder_name: str, details: BankDetails, status: str, activated_at: datetime | None = None
 ) -> BankAccount:
-    """Store a validated bank account with its number encrypted (and the IBAN, which contains it)."""
-    account = BankAccount(
+    """An unsaved bank account with its number (and IBAN, which contains it) encrypted and its fingerprint set."""
+    return BankAccount(
         vendor=vendor,
         holder_name=holder_name,
         country=details.country,
@@ -111,8 +112,28 @@ def bank_account_record_create(
         iban_encrypted=crypto.encrypt(details.iban) if details.iban else "",
         account_number_encrypted=crypto.encrypt(details.account_number),
         account_last4=details.last4,
-        fingerprint=crypto.fingerprint(details.bank_key, details.iban or details.account_number),
+        fingerprint=bank_fingerprint(details),
         status=status,
+        activated_at=activated_at,
+    )
+
+
+def bank_fingerprint(details: BankDetails) -> str:
+    """The keyed fingerprint of validated bank details, comparable with `BankAccount.fingerprint`."""
+    return crypto.fingerprint(details.bank_key, details.iban or details.account_number)
+
+
+@transaction.atomic
+def bank_account_record_create(
+    *, actor: Any, vendor: Vendor, holder_name: str, details: BankDetails, status: str, reason: str
+) -> BankAccount:
+    """Store a validated bank account, encrypted (an account stored as active is active from now)."""
+    account = bank_account_build(
+        vendor=vendor,
+        holder_name=holder_name,
+        details=details,
+        status=status,
+        activated_at=timezone.now() if status == BankAccountStatus.ACTIVE else None,
     )
     _save(account, actor, reason)
     return account
