@@ -22,4 +22,5 @@ urlpatterns = [
     path("docs/", SWAGGER_UI, name="api-docs"),
     path("", include(router.urls)),
     path("", include("approvals.api.urls")),
+    path("", include("vendors.api.urls")),
 ]
