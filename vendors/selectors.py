@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from rapidfuzz import fuzz, process
 
+from p2p_portal.audit.entries import AuditEntry, record_history
 from vendors.access import governance_facilities, may_view_vendors
 from vendors.dedupe.keys import name_keys
 from vendors.dedupe.names import name_tokens
+from vendors.dedupe.profile import profile_build
+from vendors.dedupe.store import duplicate_candidates_for
+from vendors.identifiers import BankDetails
 from vendors.models import (
+    BankAccount,
+    BankAccountStatus,
     ChangeRequest,
     DuplicateCandidate,
     DuplicateStatus,
@@ -23,7 +33,7 @@ from vendors.models import (
     VendorSite,
     VendorStatus,
 )
-from vendors.services.bank import cooling_off_until
+from vendors.services.records import ContactData, SiteData, bank_fingerprint
 
 # The exception codes of DESIGN.md that come from the supplier master.
 VENDOR_NOT_ACTIVE = "vendor_not_active"
@@ -54,11 +64,50 @@ def vendor_list(*, principal: Any, query: str = "", status: str = "") -> QuerySe
     words = [word for word in query.split() if word]
     by_words = Q()
     for word in words:
-        by_words &= Q(legal_name__icontains=word) | Q(dba_name__icontains=word)
+        spellings = {word, *_vocabulary_corrections(word)}
+        either = Q()
+        for spelling in spellings:
+            either |= Q(legal_name__icontains=spelling) | Q(dba_name__icontains=spelling)
+        by_words &= either
     # Typo tolerance: vendors sharing a name blocking key with the query (the duplicate index serves search too).
     keys = _name_search_keys(query)
     by_key = Q(pk__in=VendorMatchKey.objects.filter(key__in=keys).values("vendor_id")) if keys else Q(pk__in=[])
     return vendors.filter(by_words | by_key).order_by("number")
+
+
+VOCABULARY_SECONDS = 3600
+
+
+def _name_vocabulary() -> frozenset[str]:
+    """Every word of every vendor name, lower-cased; cached under the latest vendor history id, so any change of
+    the master (a new vendor, a new name) starts a fresh vocabulary."""
+    latest = Vendor.history.aggregate(latest=Max("history_id"))["latest"] or 0
+    key = f"vendors:name-vocabulary:{latest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return frozenset(cached)
+    words: set[str] = set()
+    for legal_name, dba_name in Vendor.objects.values_list("legal_name", "dba_name").iterator(chunk_size=5000):
+        words.update(_WORD.findall(f"{legal_name} {dba_name}".lower()))
+    cache.set(key, sorted(words), VOCABULARY_SECONDS)
+    return frozenset(words)
+
+
+_WORD = re.compile(r"[a-z0-9]{4,}")
+
+
+def _vocabulary_corrections(word: str) -> list[str]:
+    """Words of vendor names one or two typos away from a searched word that matches none ("surgcal" -> "surgical").
+
+    Words shorter than five letters are left alone: one typo there makes too many other words."""
+    lowered = word.lower()
+    if len(lowered) < 5 or not lowered.isalnum():
+        return []
+    vocabulary = _name_vocabulary()
+    if lowered in vocabulary:
+        return []
+    found = process.extract(lowered, vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=3)
+    return [choice for choice, _score, _index in found]
 
 
 def _name_search_keys(query: str) -> list[str]:
@@ -134,3 +183,100 @@ def screening_hit_list(*, principal: Any, status: str = HitStatus.OPEN) -> Query
         return ScreeningHit.objects.none()
     hits = ScreeningHit.objects.select_related("vendor", "entry", "exclusion_list", "decided_by")
     return hits.filter(status=status) if status else hits
+
+
+def cooling_off_until(vendor: Vendor) -> datetime | None:
+    """When the cooling-off of the last bank change ends (None if there was none)."""
+    if vendor.bank_changed_at is None:
+        return None
+    return vendor.bank_changed_at + timedelta(days=settings.BANK_CHANGE_COOLING_OFF_DAYS)
+
+
+def current_sites(vendor: Vendor) -> list[SiteData]:
+    """The vendor's active sites as plain data."""
+    return [
+        SiteData(**{name: getattr(site, name) for name in SiteData.__dataclass_fields__})
+        for site in vendor.sites.filter(active=True).order_by("kind", "id")
+    ]
+
+
+def current_contacts(vendor: Vendor) -> list[ContactData]:
+    """The vendor's active contacts as plain data."""
+    return [
+        ContactData(**{name: getattr(contact, name) for name in ContactData.__dataclass_fields__})
+        for contact in vendor.contacts.filter(active=True).order_by("name", "id")
+    ]
+
+
+# How many possible duplicates a steward is shown (and a change request keeps).
+DUPLICATE_LIMIT = 10
+
+
+def proposal_duplicates(
+    *,
+    vendor: Vendor | None,
+    fields: dict[str, Any],
+    sites: list[SiteData] | None,
+    contacts: list[ContactData] | None,
+) -> list[dict[str, Any]]:
+    """Existing vendors that look like the vendor as it would be after the proposed change (or creation)."""
+
+    def value(name: str) -> str:
+        if name in fields:
+            return str(fields[name] or "")
+        return str(getattr(vendor, name, "") or "")
+
+    if sites is None:
+        sites = current_sites(vendor) if vendor else []
+    if contacts is None:
+        contacts = current_contacts(vendor) if vendor else []
+    fingerprints: list[str] = []
+    if vendor is not None:
+        fingerprints = list(
+            vendor.bank_accounts.filter(status__in=[BankAccountStatus.PROPOSED, BankAccountStatus.ACTIVE]).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    profile = profile_build(
+        vendor_id=vendor.pk if vendor else None,
+        legal_name=value("legal_name"),
+        dba_name=value("dba_name"),
+        tax_id=value("tax_id"),
+        addresses=[(site.address_line1, site.city, site.state, site.postal_code) for site in sites],
+        phones=[site.phone for site in sites] + [contact.phone for contact in contacts],
+        emails=[contact.email for contact in contacts],
+        bank_fingerprints=fingerprints,
+        number=vendor.number if vendor else "",
+    )
+    found = duplicate_candidates_for(profile, exclude_vendor_id=vendor.pk if vendor else None, limit=DUPLICATE_LIMIT)
+    return [
+        {"vendor": c.number, "name": c.legal_name, "score": round(float(c.score), 3), "reasons": list(c.reasons)}
+        for c in found
+    ]
+
+
+def bank_account_duplicates(*, vendor: Vendor, details: BankDetails) -> list[dict[str, Any]]:
+    """Other vendors that hold (or propose) the same bank account: one account paying two suppliers is a red flag."""
+    accounts = (
+        BankAccount.objects.filter(
+            fingerprint=bank_fingerprint(details), status__in=[BankAccountStatus.PROPOSED, BankAccountStatus.ACTIVE]
+        )
+        .exclude(vendor=vendor)
+        .select_related("vendor")
+        .order_by("vendor__number")
+    )
+    return [
+        {
+            "vendor": account.vendor.number,
+            "name": account.vendor.legal_name,
+            "score": 1.0,
+            "reasons": [f"same bank account ({account.get_status_display().lower()} there)"],
+        }
+        for account in accounts[:DUPLICATE_LIMIT]
+    ]
+
+
+def vendor_history(*, principal: Any, vendor: Vendor, limit: int = 20) -> list[AuditEntry]:
+    """The vendor record's latest history for anyone who may see the vendor (tax ids masked as in the audit trail)."""
+    _require_view(principal)
+    return record_history(principal=principal, model=Vendor, object_id=str(vendor.pk), limit=limit)

@@ -149,9 +149,7 @@ def test_a_conflict_rule_block_names_the_rule_in_the_problem(people, policy, mak
             window_days=30,
         ),
     )
-    ledger_entry_record(
-        actor=SYSTEM, user=people["ap_manager"], action="vendor.price_list_changed", subject="vendor:7"
-    )
+    ledger_entry_record(actor=SYSTEM, user=people["ap_manager"], action="vendor.price_list_changed", subject="vendor:7")
     request = approval_request_submit(
         actor=people["ap_clerk"], document_type=DOC, document=make_document(subjects=("vendor:7",))
     )

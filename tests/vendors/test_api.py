@@ -81,6 +81,8 @@ def test_search_is_typo_tolerant_and_finds_by_number_and_tax_id(people, vendor) 
 
     assert names("cardinal") == ["Cardinal Health Inc"]
     assert names("Cardnal Health") == ["Cardinal Health Inc"]
+    assert names("cardnal") == ["Cardinal Health Inc"], "a typo in part of a name is forgiven too"
+    assert names("Owens Distribtion") == ["Owens & Minor Distribution Inc"]
     assert names(vendor.number) == ["Cardinal Health Inc"]
     assert names("12-3456789") == ["Cardinal Health Inc"]
 
@@ -231,3 +233,22 @@ def test_duplicates_and_screening_lists_by_role(people, vendor) -> None:
         client = signed_in(people[who])
         assert client.get("/api/v1/vendor-duplicates/").status_code == status
         assert client.get("/api/v1/vendor-screening-hits/").status_code == status
+
+
+def test_an_api_proposal_records_the_possible_duplicates_it_resembles(people, vendor) -> None:
+    client = signed_in(people[Role.VENDOR_STEWARD])
+    created = client.post(
+        "/api/v1/vendor-change-requests/",
+        {
+            "kind": "create",
+            "facility": "NORTH",
+            "reason": "new distributor",
+            "fields": {"legal_name": "Cardinal Health Incorporated", "tax_id": "12-3456789", "tax_id_kind": "ein"},
+            "sites": [{"address_line1": "7000 Cardinal Pl", "city": "Dublin", "state": "OH"}],
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.json()
+    [warning] = created.json()["duplicate_warnings"]
+    assert warning["vendor"] == vendor.number
+    assert "same tax id" in warning["reasons"]

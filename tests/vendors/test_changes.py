@@ -199,3 +199,30 @@ def test_a_steward_elsewhere_cannot_raise_a_request_here(people, north) -> None:
             reason="x",
         )
     assert ApprovalRequest.objects.filter(status=RequestStatus.PENDING).count() == 0
+
+
+def test_default_policies_arrive_with_the_first_request_and_never_override_a_networks_own(
+    steward, admin, north
+) -> None:
+    from approvals.models import ConflictRule, Policy
+    from approvals.services import StepSpec, policy_create
+
+    own = policy_create(
+        actor=SYSTEM,
+        name="Ours: two admins",
+        document_type="vendor_change",
+        steps=[StepSpec(role="procurement_admin", approvals_required=2)],
+    )
+    change = vendor_change_request_submit(
+        actor=steward,
+        vendor=make_vendor(),
+        facility=north,
+        proposal=VendorProposal(fields={"dba_name": "A"}),
+        reason="x",
+    )
+    assert _approval(change).policy == own
+    assert list(Policy.objects.filter(document_type="vendor_change")) == [own]
+    bank_policy = Policy.objects.get(document_type="vendor_bank_change")
+    assert bank_policy.steps.get().approvals_required == 2
+    assert ConflictRule.objects.get(code="bank-change-then-approve").window_days == 90
+    assert bank_policy.history.get().history_actor_label == "system: vendors defaults"

@@ -24,8 +24,7 @@ from vendors.models import (
     VendorContact,
     VendorSite,
 )
-from vendors.selectors import vendor_flags
-from vendors.services.bank import cooling_off_until
+from vendors.selectors import cooling_off_until, vendor_flags
 
 
 class VendorSerializer(serializers.ModelSerializer):

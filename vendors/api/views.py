@@ -26,11 +26,11 @@ from vendors.api.serializers import (
     CallbackSerializer,
     ChangeRequestCreateSerializer,
     ChangeRequestSerializer,
+    ChangeRequestWithdrawSerializer,
     DuplicateCandidateSerializer,
     ScreeningHitSerializer,
     VendorDetailSerializer,
     VendorSerializer,
-    ChangeRequestWithdrawSerializer,
 )
 from vendors.models import ChangeKind, ChangeRequest, DuplicateCandidate, ScreeningHit, Vendor
 from vendors.selectors import (

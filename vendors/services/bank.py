@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -34,6 +33,7 @@ from vendors.models import (
     Vendor,
     VendorStatus,
 )
+from vendors.selectors import bank_account_duplicates
 from vendors.services._common import _save
 from vendors.services.changes import _refuse_overlap, _require_steward, _route
 from vendors.services.records import bank_account_record_create
@@ -50,11 +50,17 @@ def phones_on_file(vendor: Vendor) -> list[str]:
     return sorted({phone_normalise(number) for number in numbers if phone_normalise(number)})
 
 
+def bank_account_masked(holder: str, bank: str, last4: str) -> str:
+    """A bank account as diffs and checks show it: holder, bank, last four digits, never the number."""
+    return f"{holder} · {bank} · ••••{last4}"
+
+
 def _masked(account: BankAccount | None) -> str:
     if account is None:
         return "(none)"
-    bank = account.routing_number or account.bic or account.country
-    return f"{account.holder_name} · {bank} · ••••{account.account_last4}"
+    return bank_account_masked(
+        account.holder_name, account.routing_number or account.bic or account.country, account.account_last4
+    )
 
 
 @transaction.atomic
@@ -90,6 +96,8 @@ def bank_change_request_submit(
     if errors:
         raise InvalidInputError("The bank account is not valid.", code="invalid_bank_account", errors=errors)
     _refuse_overlap(vendor, ["bank_account"])
+    if duplicate_warnings is None:
+        duplicate_warnings = bank_account_duplicates(vendor=vendor, details=details)
     on_file = phones_on_file(vendor)
     if not on_file:
         raise ApplicationError(
@@ -171,7 +179,7 @@ def bank_change_callback_record(
         errors["outcome"] = [f"One of {', '.join(CallbackOutcome.values)}."]
     if called_at > timezone.now() + timedelta(minutes=1):
         errors["called_at"] = ["The call cannot be in the future."]
-    elif called_at < change.submitted_at:
+    elif called_at < change.submitted_at.replace(microsecond=0):  # forms give whole seconds
         errors["called_at"] = ["The call must follow the request it verifies."]
     if not contact_name.strip():
         errors["contact_name"] = ["Whom did you speak to?"]
@@ -275,13 +283,6 @@ def proposed_bank_account_reject(*, actor: Any, change: ChangeRequest) -> None:
     if account is not None and account.status == BankAccountStatus.PROPOSED:
         account.status = BankAccountStatus.REJECTED
         _save(account, actor, f"CR-{change.pk} {change.status}")
-
-
-def cooling_off_until(vendor: Vendor) -> datetime | None:
-    """When the cooling-off of the last bank change ends (None if there was none)."""
-    if vendor.bank_changed_at is None:
-        return None
-    return vendor.bank_changed_at + timedelta(days=settings.BANK_CHANGE_COOLING_OFF_DAYS)
 
 
 @transaction.atomic

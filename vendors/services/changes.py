@@ -22,6 +22,7 @@ from p2p_portal.selectors import has_role_at
 from p2p_portal.services import outbox_event_record
 from vendors.identifiers import npi_normalise, tax_id_display, tax_id_normalise
 from vendors.models import ChangeKind, ChangeRequest, ChangeStatus, SiteKind, Vendor, VendorStatus
+from vendors.selectors import current_contacts, current_sites, proposal_duplicates
 from vendors.services._common import _save
 from vendors.services.records import (
     ContactData,
@@ -86,22 +87,6 @@ def _site_line(site: SiteData) -> str:
 def _contact_line(contact: ContactData) -> str:
     extras = " · ".join(part for part in (contact.role, contact.email, contact.phone) if part)
     return f"{contact.name}" + (f" ({extras})" if extras else "")
-
-
-def current_sites(vendor: Vendor) -> list[SiteData]:
-    """The vendor's active sites as plain data."""
-    return [
-        SiteData(**{name: getattr(site, name) for name in SiteData.__dataclass_fields__})
-        for site in vendor.sites.filter(active=True).order_by("kind", "id")
-    ]
-
-
-def current_contacts(vendor: Vendor) -> list[ContactData]:
-    """The vendor's active contacts as plain data."""
-    return [
-        ContactData(**{name: getattr(contact, name) for name in ContactData.__dataclass_fields__})
-        for contact in vendor.contacts.filter(active=True).order_by("name", "id")
-    ]
 
 
 def _clean_fields(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -183,6 +168,31 @@ def _diff(
     return diff, touched
 
 
+@dataclass(frozen=True)
+class ChangePreview:
+    """What a proposal would record, worked out without saving: cleaned values, the diff, the fields it touches."""
+
+    fields: dict[str, Any]
+    diff: list[dict[str, Any]]
+    touched: list[str]
+
+
+def vendor_change_preview(*, vendor: Vendor | None, proposal: VendorProposal) -> ChangePreview:
+    """Validate a proposal and compute its diff exactly as submitting it would (None: a new vendor); the form's
+    Check step shows this, so what the steward sees is what the request records."""
+    if vendor is not None and vendor.merged_into_id is not None:
+        raise ApplicationError(
+            f"{vendor.number} was merged into another vendor; change that one.", code="vendor_merged"
+        )
+    fields = _clean_fields(proposal.fields, creating=vendor is None)
+    if vendor is None:
+        fields.pop("status", None)
+    diff, touched = _diff(vendor, proposal, fields)
+    if vendor is not None and not diff:
+        raise InvalidInputError("The proposal changes nothing.", code="no_change")
+    return ChangePreview(fields=fields, diff=diff, touched=touched)
+
+
 def _require_steward(actor: User, facility: Facility) -> None:
     if not has_role_at(actor, Role.VENDOR_STEWARD, facility):
         raise NotAllowedError(
@@ -234,13 +244,16 @@ def vendor_create_request_submit(
         raise InvalidInputError(
             "Say why the vendor is needed.", code="reason_required", errors={"reason": ["Required."]}
         )
-    fields = _clean_fields(proposal.fields, creating=True)
-    fields.pop("status", None)
+    preview = vendor_change_preview(vendor=None, proposal=proposal)
+    fields, diff, touched = preview.fields, preview.diff, preview.touched
     if not fields.get("legal_name"):
         raise InvalidInputError(
             "A vendor needs a legal name.", code="invalid_change", errors={"legal_name": ["Required."]}
         )
-    diff, touched = _diff(None, proposal, fields)
+    if duplicate_warnings is None:  # callers that showed none to the steward (the API) still record them
+        duplicate_warnings = proposal_duplicates(
+            vendor=None, fields=fields, sites=proposal.sites, contacts=proposal.contacts
+        )
     try:
         vendor = vendor_record_create(
             actor=actor, reason=f"proposed by {actor}", status=VendorStatus.PENDING_APPROVAL, **fields
@@ -284,19 +297,17 @@ def vendor_change_request_submit(
     """Propose changes of governed fields; refused when nothing changes or an open request touches the same fields."""
     _require_steward(actor, facility)
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)  # serialises the overlap check per vendor
-    if vendor.merged_into_id is not None:
-        raise ApplicationError(
-            f"{vendor.number} was merged into another vendor; change that one.", code="vendor_merged"
-        )
     if not reason.strip():
         raise InvalidInputError(
             "Say why the change is needed.", code="reason_required", errors={"reason": ["Required."]}
         )
-    fields = _clean_fields(proposal.fields, creating=False)
-    diff, touched = _diff(vendor, proposal, fields)
-    if not diff:
-        raise InvalidInputError("The proposal changes nothing.", code="no_change")
+    preview = vendor_change_preview(vendor=vendor, proposal=proposal)
+    fields, diff, touched = preview.fields, preview.diff, preview.touched
     _refuse_overlap(vendor, touched)
+    if duplicate_warnings is None:
+        duplicate_warnings = proposal_duplicates(
+            vendor=vendor, fields=fields, sites=proposal.sites, contacts=proposal.contacts
+        )
     if fields.get("status") == VendorStatus.ACTIVE and _confirmed_exclusion(vendor):
         raise ApplicationError(
             f"{vendor.number} has a confirmed exclusion-list match; it cannot be made active.", code="vendor_excluded"
@@ -325,6 +336,10 @@ def _confirmed_exclusion(vendor: Vendor) -> bool:
 
 
 def _route(actor: User, change: ChangeRequest, document_type: str) -> None:
+    from vendors.services.defaults import vendor_approval_defaults_ensure
+
+    # The default policies are created on first use, so a network that set up its own before keeps only those.
+    vendor_approval_defaults_ensure()
     approval = approval_request_submit(actor=actor, document_type=document_type, document=change)
     change.approval_request = approval
     _save(change, actor, f"routed for approval (request {approval.pk})")
