@@ -145,14 +145,48 @@ def audit_entries(*, principal: Any, filters: AuditFilters) -> Iterator[AuditEnt
             return iter(())
     # Facility codes of this read, fetched once (a process-wide cache could outlive a reused primary key).
     codes = dict(Facility.objects.values_list("pk", "code"))
-    streams = [_stream(model, _history_queryset(model, principal, filters), codes) for model in models]
+    streams = [
+        _stream(model, _history_queryset(model, principal, filters), codes, _concealed(model, principal))
+        for model in models
+    ]
     return heapq.merge(*streams, key=lambda entry: (entry.when, entry.history_id), reverse=True)
 
 
-def _stream(model: type[Model], queryset: QuerySet[Any], codes: dict[int, str]) -> Iterator[AuditEntry]:
+@dataclass(frozen=True)
+class _Concealed:
+    """Fields of one model a reader does not see: left out entirely, or shown masked."""
+
+    hidden: frozenset[str]
+    masked: frozenset[str]
+
+
+def _concealed(model: type[Model], principal: Any) -> _Concealed:
+    """A model declares `audit_hidden_fields` (never worth showing, e.g. ciphertext) and `audit_masked_fields`
+    (field -> the permission that shows it in clear, e.g. tax ids)."""
+    masked: dict[str, str] = getattr(model, "audit_masked_fields", {})
+    has_perm = getattr(principal, "has_perm", None)
+    return _Concealed(
+        hidden=frozenset(getattr(model, "audit_hidden_fields", ())),
+        masked=frozenset(name for name, perm in masked.items() if has_perm is None or not has_perm(perm)),
+    )
+
+
+def record_history(*, principal: Any, model: type[Model], object_id: str, limit: int) -> list[AuditEntry]:
+    """The latest history rows of one record, with the same masking as the audit trail. For pages that show a
+    record's history to everyone who may see the record: the caller has checked that access, not this."""
+    codes = dict(Facility.objects.values_list("pk", "code"))
+    history = getattr(model, model._meta.simple_history_manager_attribute).model  # type: ignore[attr-defined]
+    rows = history.objects.filter(**{model._meta.pk.attname: object_id}).order_by("-history_date", "-history_id")
+    concealed = _concealed(model, principal)
+    return [_entry(model, record, codes, concealed) for record in rows[:limit]]
+
+
+def _stream(
+    model: type[Model], queryset: QuerySet[Any], codes: dict[int, str], concealed: _Concealed
+) -> Iterator[AuditEntry]:
     # A function of its own, so each stream keeps its own `model` (a generator expression would see the last one).
     for record in queryset.iterator(chunk_size=500):
-        yield _entry(model, record, codes)
+        yield _entry(model, record, codes, concealed)
 
 
 def audit_entries_page(
@@ -164,7 +198,7 @@ def audit_entries_page(
     return rows[:per_page], len(rows) > per_page
 
 
-def _entry(model: type[Model], record: Any, codes: dict[int, str]) -> AuditEntry:
+def _entry(model: type[Model], record: Any, codes: dict[int, str], concealed: _Concealed) -> AuditEntry:
     facility_field = getattr(model, "audit_facility_field", None)
     facility = ""
     if facility_field == "self":
@@ -185,7 +219,11 @@ def _entry(model: type[Model], record: Any, codes: dict[int, str]) -> AuditEntry
         reason=record.history_change_reason or "",
         request_id=record.history_request_id,
         facility=facility,
-        changes=list(_changes(record)),
+        changes=[
+            _conceal(change) if change.field in concealed.masked else change
+            for change in _changes(record)
+            if change.field not in concealed.hidden
+        ],
     )
 
 
@@ -225,6 +263,17 @@ def _changes(record: Any) -> Iterable[FieldChange]:
             continue
         model_field = fields.get(change.field)
         yield FieldChange(change.field, _display(model_field, change.old), _display(model_field, change.new))
+
+
+def _conceal(change: FieldChange) -> FieldChange:
+    """A change whose values this reader may not see: short values keep their last four characters."""
+
+    def masked(text: str) -> str:
+        if not text:
+            return ""
+        return f"••••{text[-4:]}" if len(text) <= 30 else "(hidden from your role)"
+
+    return FieldChange(change.field, masked(change.before), masked(change.after))
 
 
 def _display(model_field: Any, value: Any) -> str:

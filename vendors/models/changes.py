@@ -63,6 +63,8 @@ class ChangeRequest(models.Model):
     decision_note = models.TextField(blank=True)
     history = audited_history()
     audit_facility_field = "facility"
+    # The diff and the proposal may hold a tax id in clear.
+    audit_masked_fields = {"diff": "vendors.view_tax_id", "proposed": "vendors.view_tax_id"}
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

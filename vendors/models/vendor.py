@@ -52,6 +52,8 @@ class Vendor(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = audited_history()
+    # The audit trail shows the tax id masked to readers without this permission.
+    audit_masked_fields = {"tax_id": "vendors.view_tax_id"}
 
     class Meta:
         ordering = ["number"]
@@ -145,6 +147,8 @@ class BankAccount(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     history = audited_history()
+    # Ciphertext and the fingerprint say nothing to a reader of the audit trail (and the fingerprint links accounts).
+    audit_hidden_fields = ("account_number_encrypted", "iban_encrypted", "fingerprint")
 
     class Meta:
         ordering = ["vendor", "-activated_at", "-id"]
