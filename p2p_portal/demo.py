@@ -41,7 +41,10 @@ PEOPLE: tuple[tuple[str, str, str, Role | None, tuple[str, ...]], ...] = (
     ("clerk", "Casey", "Clerk", Role.AP_CLERK, ("NGH", "SCC")),
     ("manager", "Morgan", "Manager", Role.AP_MANAGER, ("NGH",)),
     ("procadmin", "Parker", "Procurement", Role.PROCUREMENT_ADMIN, ("NGH", "SCC")),
+    # Bank changes need two procurement admins, and a call-back by someone other than the proposing steward.
+    ("procadmin2", "Quinn", "Procurement", Role.PROCUREMENT_ADMIN, ("NGH",)),
     ("steward", "Sasha", "Steward", Role.VENDOR_STEWARD, ("NGH",)),
+    ("steward2", "Robin", "Steward", Role.VENDOR_STEWARD, ("NGH",)),
     ("auditor", "Avery", "Auditor", Role.AUDITOR, ("NGH", "SCC")),
     ("integrator", "Indra", "Integrations", Role.INTEGRATION_ADMIN, ("NGH",)),
 )
