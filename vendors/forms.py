@@ -52,6 +52,9 @@ class VendorChangeForm(forms.Form):
     duns = forms.CharField(label="DUNS", max_length=9, required=False)
     gln = forms.CharField(label="GLN", max_length=13, required=False, validators=[validate_gln])
     npi = forms.CharField(label="NPI", max_length=10, required=False)
+    uei = forms.CharField(
+        label="SAM UEI", max_length=12, required=False, help_text="SAM.gov Unique Entity ID, 12 characters."
+    )
     status = forms.ChoiceField(label="Status", choices=VendorStatus.choices)
     payment_terms = forms.CharField(label="Payment terms", max_length=20, initial="NET30")
     currency = forms.CharField(label="Currency", max_length=3, min_length=3, initial="USD")
