@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -46,6 +47,16 @@ def make_api_client(
 ) -> ClientWithToken:
     client, issued = api_client_create(actor=SYSTEM, name=name, facilities=list(facilities), scopes=scopes)
     return ClientWithToken(client, issued)
+
+
+def reauthenticated(client: Client) -> Client:
+    """Mark the client's session as just re-authenticated (what the password page does)."""
+    from p2p_portal.accounts.reauth import REAUTHENTICATED_AT_SESSION_KEY
+
+    session = client.session
+    session[REAUTHENTICATED_AT_SESSION_KEY] = int(time.time())
+    session.save()
+    return client
 
 
 def signed_in(user: User) -> Client:

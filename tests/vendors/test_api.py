@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.test import Client
 
 from approvals.models import ApprovalRequest
-from p2p_portal.accounts.reauth import REAUTHENTICATED_AT_SESSION_KEY
 from p2p_portal.roles import Role, Scope
-from tests.factories import make_api_client, signed_in
+from tests.factories import make_api_client, reauthenticated, signed_in
 from tests.vendors.factories import give_bank_account, make_vendor
 from vendors.models import ChangeRequest
 from vendors.services.records import ContactData, SiteData
@@ -29,13 +26,6 @@ def vendor():
     )
     give_bank_account(vendor, account_number="555566667777")
     return vendor
-
-
-def _fresh(client: Client) -> Client:
-    session = client.session
-    session[REAUTHENTICATED_AT_SESSION_KEY] = int(time.time())
-    session.save()
-    return client
 
 
 @pytest.mark.parametrize(
@@ -188,7 +178,7 @@ def test_bank_changes_need_a_fresh_password_proof_to_submit_and_to_approve(peopl
     stale = steward.post("/api/v1/vendor-change-requests/", payload, content_type="application/json")
     assert stale.status_code == 403
     assert stale.json()["code"] == "reauthentication_required"
-    created = _fresh(steward).post("/api/v1/vendor-change-requests/", payload, content_type="application/json")
+    created = reauthenticated(steward).post("/api/v1/vendor-change-requests/", payload, content_type="application/json")
     assert created.status_code == 201, created.json()
     change_id = created.json()["id"]
 
@@ -224,7 +214,9 @@ def test_bank_changes_need_a_fresh_password_proof_to_submit_and_to_approve(peopl
     refused = admin.post(f"/api/v1/approvals/{approval_id}/approve/", {}, content_type="application/json")
     assert refused.status_code == 403
     assert refused.json()["code"] == "reauthentication_required"
-    approved = _fresh(admin).post(f"/api/v1/approvals/{approval_id}/approve/", {}, content_type="application/json")
+    approved = reauthenticated(admin).post(
+        f"/api/v1/approvals/{approval_id}/approve/", {}, content_type="application/json"
+    )
     assert approved.status_code == 200, approved.json()
 
 

@@ -4,18 +4,16 @@ page with its masking, the audited reveal of a bank account number, and the dupl
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
-from p2p_portal.accounts.reauth import REAUTHENTICATED_AT_SESSION_KEY
 from p2p_portal.audit.context import acting_as
 from p2p_portal.roles import Role
+from tests.factories import reauthenticated as fresh
 from tests.factories import signed_in
 from tests.vendors.factories import give_bank_account, make_vendor
 from vendors.dedupe.store import match_keys_rebuild, vendor_duplicates_scan
@@ -41,14 +39,6 @@ DATA = Path(__file__).parent / "data"
 TAX_ID = "123456789"  # EIN 12-3456789
 ACCOUNT = "444455556666"
 REAUTH = "/account/reauthenticate/"
-
-
-def fresh(client: Client) -> Client:
-    """Mark the client's session as just re-authenticated (what the password page does)."""
-    session = client.session
-    session[REAUTHENTICATED_AT_SESSION_KEY] = int(time.time())
-    session.save()
-    return client
 
 
 @pytest.fixture

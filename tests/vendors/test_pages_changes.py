@@ -5,18 +5,16 @@ number on file, and a fresh password proof to approve."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, RequestStatus
-from p2p_portal.accounts.reauth import REAUTHENTICATED_AT_SESSION_KEY
 from p2p_portal.models import Facility
 from p2p_portal.roles import Role
+from tests.factories import reauthenticated as fresh
 from tests.factories import signed_in
 from tests.vendors.factories import give_bank_account, make_vendor
 from vendors.dedupe.store import match_keys_rebuild
@@ -37,14 +35,6 @@ pytestmark = pytest.mark.django_db
 
 ON_FILE = "(217) 555-0199"
 REAUTH = "/account/reauthenticate/"
-
-
-def fresh(client: Client) -> Client:
-    """Mark the client's session as just re-authenticated (what the password page does)."""
-    session = client.session
-    session[REAUTHENTICATED_AT_SESSION_KEY] = int(time.time())
-    session.save()
-    return client
 
 
 @pytest.fixture
