@@ -230,7 +230,7 @@ def bank_change_apply(*, approval: ApprovalRequest) -> None:
     actor = _last_decider(approval)
     vendor = Vendor.objects.select_for_update().get(pk=change.vendor_id)
     now = timezone.now()
-    note = f"CR-{change.pk} approved (request {approval.pk}): {change.reason}"
+    note = f"CR-{change.pk} approved (request {approval.pk}; proposed by {change.submitted_by}): {change.reason}"
     for old in vendor.bank_accounts.filter(status=BankAccountStatus.ACTIVE):
         old.status = BankAccountStatus.RETIRED
         old.retired_at = now

@@ -372,7 +372,7 @@ def change_request_apply(*, approval: ApprovalRequest) -> None:
         raise ApplicationError(f"CR-{change.pk} is {change.get_status_display().lower()}.", code="change_not_pending")
     actor = _last_decider(approval)
     vendor = Vendor.objects.select_for_update().get(pk=change.vendor_id)
-    note = f"CR-{change.pk} approved (request {approval.pk}): {change.reason}"
+    note = f"CR-{change.pk} approved (request {approval.pk}; proposed by {change.submitted_by}): {change.reason}"
     if change.kind == ChangeKind.CREATE:
         vendor.status = VendorStatus.ACTIVE
         _save(vendor, actor, note)
