@@ -1,1 +1,0 @@
-"""Invoice intake, matching and the AP exception workbench: models arrive with the issue that builds this app."""

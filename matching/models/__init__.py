@@ -1,0 +1,43 @@
+"""Purchase orders, receipts, invoices, inbound documents, tolerance rules and what matching found."""
+
+from matching.models.exceptions import ExceptionCode, ExceptionState, InvoiceException, LineMatch
+from matching.models.invoices import (
+    Channel,
+    DocumentType,
+    InboundDocument,
+    InboundOutcome,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from matching.models.orders import (
+    MatchType,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+    Receipt,
+    ReceiptLine,
+)
+from matching.models.tolerances import ToleranceRule, ToleranceScope
+
+__all__ = [
+    "Channel",
+    "DocumentType",
+    "ExceptionCode",
+    "ExceptionState",
+    "InboundDocument",
+    "InboundOutcome",
+    "Invoice",
+    "InvoiceException",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "LineMatch",
+    "MatchType",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderStatus",
+    "Receipt",
+    "ReceiptLine",
+    "ToleranceRule",
+    "ToleranceScope",
+]
