@@ -399,6 +399,7 @@ SPECTACULAR_SETTINGS = {
         "BankAccountStatusEnum": "vendors.models.BankAccountStatus",
         "DuplicateStatusEnum": "vendors.models.DuplicateStatus",
         "ScreeningHitStatusEnum": "vendors.models.HitStatus",
+        "PurchaseOrderStatusEnum": "matching.models.PurchaseOrderStatus",
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90, minimum=1)

@@ -28,6 +28,7 @@ from vendors.models import (
     DuplicateStatus,
     HitStatus,
     ScreeningHit,
+    SourceReference,
     Vendor,
     VendorMatchKey,
     VendorSite,
@@ -280,3 +281,21 @@ def vendor_history(*, principal: Any, vendor: Vendor, limit: int = 20) -> list[A
     """The vendor record's latest history for anyone who may see the vendor (tax ids masked as in the audit trail)."""
     _require_view(principal)
     return record_history(principal=principal, model=Vendor, object_id=str(vendor.pk), limit=limit)
+
+
+def vendor_resolve(*, number: str = "", system: str = "", external_id: str = "") -> Vendor | None:
+    """The vendor a document names, by portal number or by a source system's id (merged vendors resolve to their
+    survivor); None when nothing matches (the caller decides whether that is an error or `vendor_unknown`)."""
+    vendor: Vendor | None = None
+    if number:
+        vendor = Vendor.objects.filter(number=number.strip().upper()).first()
+    elif system and external_id:
+        reference = (
+            SourceReference.objects.select_related("vendor").filter(system=system, external_id=external_id).first()
+        )
+        vendor = reference.vendor if reference is not None else None
+    seen = 0
+    while vendor is not None and vendor.merged_into_id is not None and seen < 10:
+        vendor = vendor.merged_into
+        seen += 1
+    return vendor

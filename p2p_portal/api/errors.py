@@ -54,15 +54,25 @@ def flatten_errors(detail: Any, path: str = "") -> Iterator[dict[str, str]]:
 
 def _error_entry(path: str, message: Any) -> dict[str, str]:
     field = "" if path == "non_field_errors" else path
-    pointer = "/" + field.replace("[", "/").replace("]", "").replace(".", "/") if field else ""
+    pointer = _pointer(field) if field else ""
     return {"field": field, "pointer": pointer, "detail": str(message), "code": getattr(message, "code", "invalid")}
+
+
+def _pointer(field: str) -> str:
+    """A JSON pointer (RFC 6901) to a field path such as `lines.0.quantity` or `lines[0].quantity`."""
+    return "/" + field.replace("[", "/").replace("]", "").replace(".", "/")
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error leaves the API as application/problem+json."""
     if isinstance(exc, ApplicationError):
         errors = [
-            {"field": name, "pointer": f"/{name}" if name != "__all__" else "", "detail": str(text), "code": exc.code}
+            {
+                "field": name,
+                "pointer": _pointer(name) if name != "__all__" else "",
+                "detail": str(text),
+                "code": exc.code,
+            }
             for name, texts in exc.errors.items()
             for text in texts
         ] or None

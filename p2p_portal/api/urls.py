@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("approvals.api.urls")),
     path("", include("vendors.api.urls")),
+    path("", include("matching.api.urls")),
 ]

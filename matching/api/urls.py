@@ -1,0 +1,11 @@
+"""Orders API URLs, included under /api/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+from matching.api import views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("purchase-orders", views.PurchaseOrderViewSet, basename="purchase-order")
+router.register("receipts", views.ReceiptViewSet, basename="receipt")
+
+urlpatterns = router.urls

@@ -1,0 +1,1 @@
+"""Every write of intake and matching goes through these services."""
