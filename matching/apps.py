@@ -10,3 +10,8 @@ class MatchingConfig(AppConfig):
 
     name = "matching"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from matching import approval_types
+
+        approval_types.register()

@@ -256,6 +256,23 @@ def role_groups_sync() -> None:
         group.permissions.set(wanted)
 
 
+# --- The system's own user --------------------------------------------------------------------------------
+SYSTEM_USERNAME = "p2p-system"
+
+
+@transaction.atomic
+def system_user() -> User:
+    """The inactive account that stands for the portal itself where a record needs a person (an approval request
+    for an invoice an API client sent); it cannot sign in and holds no role."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = User(username=SYSTEM_USERNAME, first_name="P2P Portal", last_name="(system)", is_active=False)
+        user.set_unusable_password()
+        with acting_as("system", reason="the portal's system account"):
+            user.save()
+    return user
+
+
 # --- Outbox ---------------------------------------------------------------------------------------------
 @transaction.atomic
 def outbox_event_record(*, actor: Actor, topic: str, subject: str, payload: dict[str, Any]) -> OutboxEvent:

@@ -216,6 +216,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "approvals.escalate": {"task": "approvals.escalate_overdue", "schedule": 900.0, "options": {"expires": 840}},
+    # Vendors activated or out of cooling-off since: their held invoices are judged again.
+    "matching.vendor_holds": {
+        "task": "matching.rematch_vendor_holds",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
     # OIG publishes the LEIE by the 10th of each month: re-screen the master on the 11th, after the import.
     "vendors.rescreen": {
         "task": "vendors.rescreen_monthly",
@@ -363,6 +369,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- API -------------------------------------------------------------------------------------------
+# A bulk of 1,000 invoices is a few megabytes; one inbound document may have 5 MB (checked by intake).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024, minimum=1024 * 1024)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "p2p_portal.api.authentication.BearerTokenAuthentication",

@@ -123,3 +123,100 @@ class ReceiptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Receipt
         fields = ["id", "number", "facility", "po_number", "received_on", "lines"]
+
+
+class InvoiceLineInputSerializer(serializers.Serializer):
+    """A line of an invoice sent as JSON."""
+
+    line_number = serializers.IntegerField(min_value=1)
+    po_line_number = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    item_code = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=0)
+    unit_of_measure = serializers.CharField(max_length=10, default="EA")
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=0)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class InvoiceInputSerializer(serializers.Serializer):
+    """An invoice or credit memo sent as JSON (the same fields the XML and X12 formats are read into)."""
+
+    document_type = serializers.ChoiceField(
+        choices=[("invoice", "Invoice"), ("credit_memo", "Credit memo")], default="invoice"
+    )
+    vendor = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    vendor_ref = VendorReferenceSerializer(required=False)
+    invoice_number = serializers.CharField(max_length=60)
+    invoice_date = serializers.DateField()
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    currency = serializers.RegexField(r"^[A-Z]{3}$")
+    facility = serializers.CharField(max_length=20, help_text="Facility code or GLN.")
+    po_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    original_invoice_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    tax_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    freight_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    lines = InvoiceLineInputSerializer(many=True, allow_empty=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("vendor") and not attrs.get("vendor_ref"):
+            raise serializers.ValidationError({"vendor": "Name the vendor: its portal number or a vendor_ref."})
+        numbers = [line["line_number"] for line in attrs["lines"]]
+        if len(set(numbers)) != len(numbers):
+            raise serializers.ValidationError({"lines": "Each line number once."})
+        return attrs
+
+
+class InvoiceExceptionSerializer(serializers.Serializer):
+    """An exception of an invoice."""
+
+    code = serializers.CharField()
+    line = serializers.IntegerField(source="line_number", allow_null=True)
+    detail = serializers.CharField()
+    state = serializers.CharField()
+    rule = serializers.IntegerField(source="rule_id", allow_null=True)
+    rule_version = serializers.IntegerField(allow_null=True)
+    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    """An invoice line as stored."""
+
+    line_number = serializers.IntegerField()
+    po_line_number = serializers.IntegerField(allow_null=True)
+    item_code = serializers.CharField()
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=4)
+    unit_of_measure = serializers.CharField()
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class InvoiceSerializer(serializers.Serializer):
+    """An invoice with its status and exceptions."""
+
+    id = serializers.IntegerField()
+    document_type = serializers.CharField()
+    invoice_number = serializers.CharField()
+    invoice_date = serializers.DateField()
+    due_date = serializers.DateField(allow_null=True)
+    status = serializers.CharField()
+    vendor = serializers.CharField(source="vendor.number", allow_null=True, default=None)
+    vendor_reference = serializers.JSONField()
+    facility = serializers.CharField(source="facility.code")
+    currency = serializers.CharField()
+    po_number = serializers.CharField()
+    subtotal = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tax_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    freight_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    channel = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    exceptions = InvoiceExceptionSerializer(many=True)
+    lines = InvoiceLineSerializer(many=True)
+
+
+class BulkInvoicesInputSerializer(serializers.Serializer):
+    """Up to 1,000 invoices in one request; each is judged on its own."""
+
+    invoices = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=1000)

@@ -160,4 +160,16 @@ def receipt_record(
         _save(ReceiptLine(receipt=receipt, po_line=line, quantity=data.quantity), actor, reason)
         # An UPDATE with F() under the lock: the running total is derived data and keeps no history row.
         PurchaseOrderLine.objects.filter(pk=line.pk).update(quantity_received=F("quantity_received") + data.quantity)
+    _rematch_after_commit(purchase_order)
     return receipt
+
+
+def _rematch_after_commit(order: PurchaseOrder) -> None:
+    """Invoices of the PO are judged again by a worker once the receipt is committed."""
+    from matching.services.rematch import invoices_waiting_on_purchase_order
+    from matching.tasks import rematch_invoices
+    from p2p_portal.tasking import enqueue_on_commit
+
+    ids = list(invoices_waiting_on_purchase_order(order).values_list("pk", flat=True))
+    if ids:
+        enqueue_on_commit(rematch_invoices, ids)

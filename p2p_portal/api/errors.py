@@ -59,7 +59,10 @@ def _error_entry(path: str, message: Any) -> dict[str, str]:
 
 
 def _pointer(field: str) -> str:
-    """A JSON pointer (RFC 6901) to a field path such as `lines.0.quantity` or `lines[0].quantity`."""
+    """A JSON pointer (RFC 6901) to a field path such as `lines.0.quantity` or `lines[0].quantity`; a path that
+    already starts with "/" (an XML element path) is given as it is."""
+    if field.startswith("/"):
+        return field
     return "/" + field.replace("[", "/").replace("]", "").replace(".", "/")
 
 

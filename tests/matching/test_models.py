@@ -44,4 +44,8 @@ def test_a_tolerance_rule_names_exactly_what_its_scope_needs(north, scope, keys,
 def test_the_default_limits_are_those_of_design_md() -> None:
     rule = ToleranceRule(name="global", scope=ToleranceScope.GLOBAL)
     assert (rule.price_pct, rule.price_abs, rule.accept_lower_price) == (Decimal("2.00"), Decimal("100.00"), True)
-    assert (rule.qty_over_received, rule.qty_over_ordered, rule.header_total_abs) == (0, 0, Decimal("0.05"))
+    assert (rule.qty_over_received, rule.qty_over_ordered, rule.header_total_abs) == (
+        Decimal(0),
+        Decimal(0),
+        Decimal("0.05"),
+    )

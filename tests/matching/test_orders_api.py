@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -32,7 +33,7 @@ def suite(north):
     return make_api_client("procurement-suite", [Scope.ORDERS_WRITE], north)
 
 
-def _order(supplier, **changes):
+def _order(supplier: Any, **changes: Any) -> dict[str, Any]:
     body = {
         "number": "PO-4500012",
         "facility": "NORTH",
@@ -61,7 +62,7 @@ def _order(supplier, **changes):
     return body
 
 
-def _post(client_with_token, path, body, **headers):
+def _post(client_with_token: Any, path: str, body: Any, **headers: Any) -> Any:
     return Client().post(path, body, content_type="application/json", **client_with_token.headers, **headers)
 
 
