@@ -12,6 +12,9 @@ from p2p_portal.audit.context import current_actor, current_reason
 from p2p_portal.request_context import current_request_id
 
 
+REASON_LENGTH = 100  # simple-history's history_change_reason column
+
+
 class AuditedHistoryBase(models.Model):
     """Fields every history row carries besides simple-history's own (who, when, what, why)."""
 
@@ -47,7 +50,11 @@ class AuditedHistoricalRecords(HistoricalRecords):
         super().post_save(instance, created, using=using, **kwargs)
 
     def get_change_reason_for_object(self, instance: models.Model, history_type: str, using: str | None) -> Any:
-        return super().get_change_reason_for_object(instance, history_type, using) or current_reason()
+        reason = super().get_change_reason_for_object(instance, history_type, using) or current_reason()
+        # The column holds 100 characters; a longer reason (a steward's own words) is cut, never an error.
+        if isinstance(reason, str) and len(reason) > REASON_LENGTH:
+            return reason[: REASON_LENGTH - 1] + "…"
+        return reason
 
 
 def stamp_history_row(history_instance: Any) -> None:

@@ -42,3 +42,15 @@ def test_every_project_model_has_a_history_manager() -> None:
 def test_the_allow_list_names_only_existing_models() -> None:
     labels = {model._meta.label for model in _project_models()}
     assert labels >= WITHOUT_HISTORY
+
+
+def test_a_reason_longer_than_the_column_is_cut_not_refused(db) -> None:
+    from p2p_portal.models import Facility
+    from p2p_portal.services import facility_update
+    from tests.factories import make_facility
+
+    facility = make_facility("LONG")
+    facility_update(actor="tests", facility=facility, reason="x" * 300, name="Renamed")
+    reason = Facility.history.filter(code="LONG").latest().history_change_reason
+    assert len(reason) == 100
+    assert reason.endswith("…")
