@@ -369,6 +369,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- API -------------------------------------------------------------------------------------------
+# "No PO, no pay" above this amount: a non-PO invoice above it raises `po_missing`; below it goes to approval.
+NON_PO_INVOICE_LIMIT = env_str("NON_PO_INVOICE_LIMIT", "5000.00")
+
 # A bulk of 1,000 invoices is a few megabytes; one inbound document may have 5 MB (checked by intake).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024, minimum=1024 * 1024)
 

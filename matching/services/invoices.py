@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -306,7 +307,7 @@ def invoice_match(*, actor: Any, invoice: Invoice) -> Invoice:
         facility_id=invoice.facility_id,
         currency=invoice.currency,
         po_number=invoice.po_number,
-        po_required=False,
+        po_required=invoice.total_amount > Decimal(settings.NON_PO_INVOICE_LIMIT),
         subtotal=invoice.subtotal,
         tax_amount=invoice.tax_amount,
         freight_amount=invoice.freight_amount,

@@ -150,3 +150,21 @@ def test_an_invoice_without_a_po_waits_for_an_ap_manager_and_follows_the_decisio
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.APPROVED
     assert invoice.history.latest().history_user == people["ap_manager"]
+
+
+def test_a_non_po_invoice_above_the_limit_needs_a_po(north, supplier, settings) -> None:
+    settings.NON_PO_INVOICE_LIMIT = "5000.00"
+    at_limit = invoice_ingest(
+        actor="tests",
+        document=canonical(supplier, (None, "1", "5000.00"), po_number=""),
+        channel="api_json",
+        facility=north,
+    )
+    above = invoice_ingest(
+        actor="tests",
+        document=canonical(supplier, (None, "1", "5000.01"), po_number="", number="INV-BIG"),
+        channel="api_json",
+        facility=north,
+    )
+    assert at_limit.status == InvoiceStatus.PENDING_APPROVAL
+    assert _codes(above) == [("po_missing", None)]

@@ -67,3 +67,16 @@ def test_seed_demo_is_refused_in_production(settings) -> None:
     with pytest.raises(CommandError, match="refused when P2P_ENV=production"):
         _seed()
     assert not get_user_model().objects.exists()
+
+
+def test_the_demo_has_every_exception_code_and_a_supplier_master_to_govern() -> None:
+    from matching.models import ExceptionCode, InvoiceException
+    from vendors.models import ChangeRequest, DuplicateCandidate, ScreeningHit
+
+    _seed()
+    raised = set(InvoiceException.objects.filter(state="open").values_list("code", flat=True))
+    assert raised == set(ExceptionCode.values)
+    assert DuplicateCandidate.objects.filter(status="open").count() >= 20
+    assert ScreeningHit.objects.filter(status="open").exists()
+    assert ScreeningHit.objects.filter(status="confirmed").exists()
+    assert ChangeRequest.objects.filter(kind="bank_account", status="pending").exists()
