@@ -11,7 +11,6 @@ from simple_history.models import HistoricalRecords
 from p2p_portal.audit.context import current_actor, current_reason
 from p2p_portal.request_context import current_request_id
 
-
 REASON_LENGTH = 100  # simple-history's history_change_reason column
 
 
