@@ -10,7 +10,7 @@ from matching.services.approval import INVOICE_DOCUMENT, invoice_approval_closed
 
 
 def _load(document_id: str) -> Invoice:
-    return Invoice.objects.select_related("facility", "vendor", "keyed_by").get(pk=int(document_id))
+    return Invoice.objects.select_related("facility", "vendor", "keyed_by", "cost_center").get(pk=int(document_id))
 
 
 def _describe(invoice: Invoice) -> DocumentFacts:
@@ -19,6 +19,7 @@ def _describe(invoice: Invoice) -> DocumentFacts:
         amount=invoice.total_amount,
         currency=invoice.currency,
         facility=invoice.facility,
+        cost_center=invoice.cost_center,
         risk_level=RiskLevel.MEDIUM,
         summary=f"Non-PO {invoice.get_document_type_display().lower()} {invoice.invoice_number} from {vendor}",
         requester=invoice.keyed_by,

@@ -103,6 +103,7 @@ def _canonical_from_json(data: dict[str, Any]) -> CanonicalInvoice:
         total_amount=values["total_amount"],
         lines=lines,
         source_format="json",
+        cost_center=values["cost_center"],
     )
 
 
@@ -263,7 +264,7 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def _fresh(self, invoice: Invoice) -> Invoice:
         return (
-            Invoice.objects.select_related("facility", "vendor")
+            Invoice.objects.select_related("facility", "vendor", "cost_center")
             .prefetch_related("exceptions", "lines")
             .get(pk=invoice.pk)
         )

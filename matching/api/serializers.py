@@ -153,6 +153,9 @@ class InvoiceInputSerializer(serializers.Serializer):
     facility = serializers.CharField(max_length=20, help_text="Facility code or GLN.")
     po_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     original_invoice_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    cost_center = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", help_text="For non-PO invoices: who bears it."
+    )
     tax_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     freight_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
@@ -206,6 +209,7 @@ class InvoiceSerializer(serializers.Serializer):
     facility = serializers.CharField(source="facility.code")
     currency = serializers.CharField()
     po_number = serializers.CharField()
+    cost_center = serializers.CharField(source="cost_center.code", allow_null=True, default=None)
     subtotal = serializers.DecimalField(max_digits=14, decimal_places=2)
     tax_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     freight_amount = serializers.DecimalField(max_digits=14, decimal_places=2)

@@ -83,7 +83,8 @@ class CanonicalInvoice:
     freight_amount: Decimal
     total_amount: Decimal
     lines: tuple[CanonicalLine, ...]
-    source_format: str  # "ubl" | "cxml" | "x12" from these parsers
+    source_format: str  # "ubl" | "cxml" | "x12" from these parsers; "json" from the API
+    cost_center: str = ""  # the buyer's cost center code, when the sender knows it (non-PO invoices)
 
 
 @dataclass(frozen=True, slots=True)

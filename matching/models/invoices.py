@@ -93,6 +93,14 @@ class Invoice(models.Model):
     due_date = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3)
     po_number = models.CharField(max_length=40, blank=True)
+    cost_center = models.ForeignKey(
+        "p2p_portal.CostCenter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who bears a non-PO invoice: its owner approves it.",
+    )
     purchase_order = models.ForeignKey(
         "matching.PurchaseOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
     )

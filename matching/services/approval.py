@@ -8,9 +8,10 @@ from typing import Any
 from django.db import transaction
 
 from approvals.models import OPEN_STATUSES, ApprovalRequest, Policy
-from approvals.services import StepSpec, approval_request_submit, policy_create
+from approvals.services import StepSpec, approval_request_submit, policy_create, policy_step_save
 from matching.models import Invoice, InvoiceStatus
 from matching.services._common import _save
+from p2p_portal.models import CostCenter
 from p2p_portal.roles import Role
 from p2p_portal.services import system_user
 
@@ -31,6 +32,34 @@ def invoice_policy_default_ensure() -> None:
         )
 
 
+@transaction.atomic
+def invoice_policy_for_cost_center_ensure(cost_center: CostCenter) -> None:
+    """The cost-center owner policy: non-PO invoices charged to a cost center with an owner are approved by that
+    owner. Kept in step when the owner changes (a new policy version); a network's own policy for the cost center
+    (any other name) is left alone."""
+    if cost_center.owner_id is None:
+        return
+    name = f"Invoices without a PO for {cost_center.facility.code}/{cost_center.code}: its owner"
+    policy = Policy.objects.filter(document_type=INVOICE_DOCUMENT, cost_center=cost_center).first()
+    if policy is None:
+        policy_create(
+            actor=DEFAULT_ACTOR,
+            name=name,
+            document_type=INVOICE_DOCUMENT,
+            cost_center=cost_center,
+            steps=[StepSpec(user=cost_center.owner)],
+        )
+        return
+    if policy.name != name:
+        return
+    step = policy.steps.order_by("position").first()
+    if step is not None and step.user_id != cost_center.owner_id:
+        step.user = cost_center.owner
+        policy_step_save(
+            actor=DEFAULT_ACTOR, step=step, reason=f"owner of {cost_center.code} is now {cost_center.owner}"
+        )
+
+
 def invoice_route_for_approval(*, actor: Any, invoice: Invoice) -> ApprovalRequest | None:
     """Submit a pending non-PO invoice for approval once (a re-match finds the open request and leaves it)."""
     open_request = ApprovalRequest.objects.filter(
@@ -39,6 +68,8 @@ def invoice_route_for_approval(*, actor: Any, invoice: Invoice) -> ApprovalReque
     if open_request is not None:
         return open_request
     invoice_policy_default_ensure()
+    if invoice.cost_center is not None:
+        invoice_policy_for_cost_center_ensure(invoice.cost_center)
     # The engine needs a person as submitter: the clerk who keyed it, else the portal's own account.
     submitter = invoice.keyed_by or system_user()
     return approval_request_submit(actor=submitter, document_type=INVOICE_DOCUMENT, document=invoice)

@@ -41,7 +41,8 @@ from matching.models import (
 from matching.services._common import _save
 from matching.services.approval import invoice_route_for_approval
 from matching.services.tolerances import tolerance_rule_default_ensure
-from p2p_portal.models import Facility
+from p2p_portal.errors import InvalidInputError
+from p2p_portal.models import CostCenter, Facility
 from vendors.models import Vendor
 from vendors.selectors import vendor_flags, vendor_resolve
 
@@ -145,8 +146,18 @@ def invoice_ingest(
             .order_by("-pk")
             .first()
         )
+    cost_center = None
+    if document.cost_center:
+        cost_center = CostCenter.objects.filter(facility=facility, code=document.cost_center.strip().upper()).first()
+        if cost_center is None:
+            raise InvalidInputError(
+                f"No cost center {document.cost_center} at {facility.code}.",
+                code="unknown_cost_center",
+                field="cost_center",
+            )
     invoice = Invoice(
         facility=facility,
+        cost_center=cost_center,
         document_type=document.document_type,
         vendor=vendor,
         vendor_reference=reference,

@@ -168,3 +168,26 @@ def test_a_non_po_invoice_above_the_limit_needs_a_po(north, supplier, settings) 
     )
     assert at_limit.status == InvoiceStatus.PENDING_APPROVAL
     assert _codes(above) == [("po_missing", None)]
+
+
+def test_a_non_po_invoice_charged_to_a_cost_center_goes_to_its_owner(people, north, supplier) -> None:
+    from approvals.models import ApprovalRequest
+    from approvals.services import approval_request_approve
+    from p2p_portal.errors import NotAllowedError
+    from p2p_portal.services import cost_center_create
+
+    owner = people["ap_clerk"]
+    cost_center_create(actor="tests", facility=north, code="PHARM", name="Pharmacy", owner=owner)
+    invoice = invoice_ingest(
+        actor="tests",
+        document=canonical(supplier, (None, "1", "900.00"), po_number="", cost_center="pharm"),
+        channel="api_json",
+        facility=north,
+    )
+    request = ApprovalRequest.objects.get(document_type="invoice", document_id=str(invoice.pk))
+    assert request.policy.cost_center.code == "PHARM"
+    with pytest.raises(NotAllowedError):
+        approval_request_approve(actor=people["ap_manager"], request=request)  # not the owner's step
+    approval_request_approve(actor=owner, request=request)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.APPROVED
