@@ -223,7 +223,8 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             principal=request.user,
             channel=channel or Channel.UBL,
             content_type=content_type,
-            raw=raw[:MAX_DOCUMENT_BYTES],
+            raw=raw,
+            keep_bytes=MAX_DOCUMENT_BYTES,
             idempotency_key=request.headers.get(HEADER, ""),
         )
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from matching.duplicates import DuplicateMatch, InvoiceKey, duplicate_of, invoic
 from matching.engine import (
     InvoiceFacts,
     InvoiceLineFacts,
+    LineResult,
     MatchResult,
     PurchaseOrderFacts,
     PurchaseOrderLineFacts,
@@ -60,9 +61,11 @@ def inbound_document_record(
     content_type: str,
     raw: bytes,
     idempotency_key: str = "",
+    keep_bytes: int | None = None,
 ) -> InboundDocument:
     """Keep a document exactly as it arrived, in its own transaction, before anything is parsed: whatever
-    happens next, it is not lost and can be re-processed."""
+    happens next, it is not lost and can be re-processed. Only an oversized body is cut at `keep_bytes` (its size
+    and the hash of the whole body are kept, so the sender can be shown what was refused)."""
     from p2p_portal.api.permissions import is_api_client
 
     document = InboundDocument(
@@ -73,7 +76,7 @@ def inbound_document_record(
         idempotency_key=idempotency_key[:255],
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        raw=raw,
+        raw=raw[:keep_bytes] if keep_bytes is not None else raw,
     )
     with transaction.atomic():
         _save(document, principal, f"inbound {channel} document")
@@ -110,20 +113,9 @@ def _vendor_for(document: CanonicalInvoice) -> Vendor | None:
     return vendor
 
 
-@transaction.atomic
-def invoice_ingest(
-    *,
-    actor: Any,
-    document: CanonicalInvoice,
-    channel: str,
-    facility: Facility,
-    inbound: InboundDocument | None = None,
-    keyed_by: Any = None,
-) -> Invoice:
-    """Store an invoice or credit memo as sent (an unknown or inactive vendor is accepted and flagged, never
-    refused) and match it."""
-    vendor = _vendor_for(document)
-    reference = {
+def _vendor_reference(document: CanonicalInvoice) -> dict[str, str]:
+    """How the sender named the vendor (kept whatever it resolved to)."""
+    return {
         key: value
         for key, value in (
             ("number", document.vendor_number),
@@ -135,32 +127,49 @@ def invoice_ingest(
         )
         if value
     }
-    original = None
-    if document.original_invoice_number and vendor is not None:
-        original = (
-            Invoice.objects.filter(
-                vendor=vendor,
-                document_type="invoice",
-                invoice_number_normalised=invoice_number_normalise(document.original_invoice_number),
-            )
-            .order_by("-pk")
-            .first()
+
+
+def _cost_center_for(
+    document: CanonicalInvoice, facility: Facility, known: dict[tuple[int, str], CostCenter | None]
+) -> CostCenter | None:
+    """The invoice's header cost center at its facility (None when it names none; refused when unknown)."""
+    if not document.cost_center:
+        return None
+    key = (facility.pk, document.cost_center.strip().upper())
+    if key not in known:
+        known[key] = CostCenter.objects.filter(facility=facility, code=key[1]).first()
+    cost_center = known[key]
+    if cost_center is None:
+        raise InvalidInputError(
+            f"No cost center {document.cost_center} at {facility.code}.",
+            code="unknown_cost_center",
+            field="cost_center",
         )
-    cost_center = None
-    if document.cost_center:
-        cost_center = CostCenter.objects.filter(facility=facility, code=document.cost_center.strip().upper()).first()
-        if cost_center is None:
-            raise InvalidInputError(
-                f"No cost center {document.cost_center} at {facility.code}.",
-                code="unknown_cost_center",
-                field="cost_center",
-            )
-    invoice = Invoice(
+    return cost_center
+
+
+def _received_reason(document: CanonicalInvoice, channel: str) -> str:
+    """The change reason of an invoice's (and its lines') first history rows."""
+    return f"{document.document_type} {document.invoice_number} received ({channel})"
+
+
+def _invoice_build(
+    document: CanonicalInvoice,
+    vendor: Vendor | None,
+    original: Invoice | None,
+    facility: Facility,
+    channel: str,
+    inbound: InboundDocument | None,
+    keyed_by: Any,
+    cost_center: CostCenter | None,
+) -> Invoice:
+    """The unsaved invoice as sent, in status received."""
+    return Invoice(
         facility=facility,
         cost_center=cost_center,
         document_type=document.document_type,
         vendor=vendor,
-        vendor_reference=reference,
+        vendor_reference=_vendor_reference(document),
         invoice_number=document.invoice_number,
         invoice_number_normalised=invoice_number_normalise(document.invoice_number),
         invoice_date=document.invoice_date,
@@ -177,24 +186,56 @@ def invoice_ingest(
         inbound_document=inbound,
         keyed_by=keyed_by,
     )
-    reason = f"{document.document_type} {document.invoice_number} received ({channel})"
-    _save(invoice, actor, reason)
-    for line in document.lines:
-        _save(
-            InvoiceLine(
-                invoice=invoice,
-                line_number=line.line_number,
-                po_line_number=line.po_line_number,
-                item_code=line.item_code,
-                description=line.description[:300],
-                quantity=line.quantity,
-                unit_of_measure=line.unit_of_measure or "EA",
-                unit_price=line.unit_price,
-                amount=line.amount,
-            ),
-            actor,
-            reason,
+
+
+def _lines_build(invoice: Invoice, document: CanonicalInvoice) -> list[InvoiceLine]:
+    """The unsaved lines of the invoice as sent."""
+    return [
+        InvoiceLine(
+            invoice=invoice,
+            line_number=line.line_number,
+            po_line_number=line.po_line_number,
+            item_code=line.item_code,
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_of_measure=line.unit_of_measure or "EA",
+            unit_price=line.unit_price,
+            amount=line.amount,
         )
+        for line in document.lines
+    ]
+
+
+@transaction.atomic
+def invoice_ingest(
+    *,
+    actor: Any,
+    document: CanonicalInvoice,
+    channel: str,
+    facility: Facility,
+    inbound: InboundDocument | None = None,
+    keyed_by: Any = None,
+) -> Invoice:
+    """Store an invoice or credit memo as sent (an unknown or inactive vendor is accepted and flagged, never
+    refused) and match it."""
+    vendor = _vendor_for(document)
+    original = None
+    if document.original_invoice_number and vendor is not None:
+        original = (
+            Invoice.objects.filter(
+                vendor=vendor,
+                document_type="invoice",
+                invoice_number_normalised=invoice_number_normalise(document.original_invoice_number),
+            )
+            .order_by("-pk")
+            .first()
+        )
+    cost_center = _cost_center_for(document, facility, {})
+    invoice = _invoice_build(document, vendor, original, facility, channel, inbound, keyed_by, cost_center)
+    reason = _received_reason(document, channel)
+    _save(invoice, actor, reason)
+    for line in _lines_build(invoice, document):
+        _save(line, actor, reason)
     return invoice_match(actor=actor, invoice=invoice)
 
 
@@ -279,42 +320,17 @@ def _duplicate(invoice: Invoice) -> DuplicateMatch | None:
         InvoiceKey(pk, invoice.vendor_id, invoice.document_type, normalised, total, day, status, number)
         for pk, number, normalised, total, day, status in candidates
     ]
-    incoming = InvoiceKey(
-        invoice.pk,
-        invoice.vendor_id,
-        invoice.document_type,
-        invoice.invoice_number_normalised,
-        invoice.total_amount,
-        invoice.invoice_date,
-        invoice.status,
-        invoice.invoice_number,
-    )
-    return duplicate_of(incoming, keys)
+    return duplicate_of(_invoice_key(invoice), keys)
 
 
-@transaction.atomic
-def invoice_match(*, actor: Any, invoice: Invoice) -> Invoice:
-    """Judge the invoice against its PO, receipts and tolerances, and persist what the engine found: exceptions
-    that no longer hold are resolved with the reason, new ones raised, PO line totals moved by the difference."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status not in MATCHABLE_STATUSES:
-        return invoice
-    order = None
-    if invoice.po_number.strip():
-        order = PurchaseOrder.objects.filter(facility_id=invoice.facility_id, number=invoice.po_number.strip()).first()
-    previous = _previous_consumption(invoice)
-    po_lines = (
-        list(PurchaseOrderLine.objects.select_for_update().filter(purchase_order=order).order_by("pk"))
-        if order is not None
-        else []
-    )
-    vendor = invoice.vendor
-    duplicate = _duplicate(invoice)
-    lines = list(invoice.lines.order_by("line_number"))
-    facts = InvoiceFacts(
+def _invoice_facts(
+    invoice: Invoice, lines: list[InvoiceLine], flags: tuple[str, ...], duplicate: DuplicateMatch | None
+) -> InvoiceFacts:
+    """What the engine judges of the invoice and its lines."""
+    return InvoiceFacts(
         document_type=invoice.document_type,  # type: ignore[arg-type]
         vendor_id=invoice.vendor_id,
-        vendor_flags=tuple(vendor_flags(vendor)) if vendor is not None else (),
+        vendor_flags=flags,
         facility_id=invoice.facility_id,
         currency=invoice.currency,
         po_number=invoice.po_number,
@@ -338,6 +354,44 @@ def invoice_match(*, actor: Any, invoice: Invoice) -> Invoice:
         ),
         duplicate_of=duplicate.invoice_number if duplicate else "",
     )
+
+
+def _invoice_key(invoice: Invoice) -> InvoiceKey:
+    """The invoice as the duplicate rules compare it."""
+    return InvoiceKey(
+        invoice.pk,
+        invoice.vendor_id,
+        invoice.document_type,
+        invoice.invoice_number_normalised,
+        invoice.total_amount,
+        invoice.invoice_date,
+        invoice.status,
+        invoice.invoice_number,
+    )
+
+
+@transaction.atomic
+def invoice_match(*, actor: Any, invoice: Invoice) -> Invoice:
+    """Judge the invoice against its PO, receipts and tolerances, and persist what the engine found: exceptions
+    that no longer hold are resolved with the reason, new ones raised, PO line totals moved by the difference."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in MATCHABLE_STATUSES:
+        return invoice
+    order = None
+    if invoice.po_number.strip():
+        order = PurchaseOrder.objects.filter(facility_id=invoice.facility_id, number=invoice.po_number.strip()).first()
+    previous = _previous_consumption(invoice)
+    po_lines = (
+        list(PurchaseOrderLine.objects.select_for_update().filter(purchase_order=order).order_by("pk"))
+        if order is not None
+        else []
+    )
+    vendor = invoice.vendor
+    duplicate = _duplicate(invoice)
+    lines = list(invoice.lines.order_by("line_number"))
+    facts = _invoice_facts(
+        invoice, lines, tuple(vendor_flags(vendor)) if vendor is not None else (), duplicate
+    )
     tolerance_rule_default_ensure()
     rules = list(ToleranceRule.objects.filter(active=True))
     result = match_invoice(
@@ -355,6 +409,22 @@ def invoice_match(*, actor: Any, invoice: Invoice) -> Invoice:
 def _places(value: Decimal | None) -> Decimal:
     """A quantity or unit price variance as stored (4 places); "not compared" is stored as 0."""
     return (value or Decimal(0)).quantize(QUANTITY_PLACES)
+
+
+def _line_match_fill(match: LineMatch, outcome: LineResult, now: datetime) -> None:
+    """Copy what the engine found for one line onto its line match, as stored."""
+    match.po_line_id = outcome.po_line_id
+    match.quantity = outcome.quantity.quantize(QUANTITY_PLACES)
+    match.received_quantity = _places(outcome.received_quantity)
+    match.previously_invoiced_quantity = _places(outcome.previously_invoiced_quantity)
+    match.price_variance = _places(outcome.price_variance)
+    match.price_variance_pct = (outcome.price_variance_pct or Decimal(0)).quantize(Decimal("0.01"))
+    match.extended_price_variance = (outcome.extended_price_variance or Decimal(0)).quantize(Decimal("0.01"))
+    match.quantity_over_received = _places(outcome.quantity_over_received)
+    match.quantity_over_ordered = _places(outcome.quantity_over_ordered)
+    match.rule_id = outcome.rule_id
+    match.rule_version = outcome.rule_version
+    match.matched_at = now
 
 
 def _persist(
@@ -381,18 +451,7 @@ def _persist(
     for outcome in result.lines:
         invoice_line = by_number[outcome.invoice_line_number]
         match = existing_matches.get(invoice_line.pk) or LineMatch(invoice_line=invoice_line)
-        match.po_line_id = outcome.po_line_id
-        match.quantity = outcome.quantity.quantize(QUANTITY_PLACES)
-        match.received_quantity = _places(outcome.received_quantity)
-        match.previously_invoiced_quantity = _places(outcome.previously_invoiced_quantity)
-        match.price_variance = _places(outcome.price_variance)
-        match.price_variance_pct = (outcome.price_variance_pct or Decimal(0)).quantize(Decimal("0.01"))
-        match.extended_price_variance = (outcome.extended_price_variance or Decimal(0)).quantize(Decimal("0.01"))
-        match.quantity_over_received = _places(outcome.quantity_over_received)
-        match.quantity_over_ordered = _places(outcome.quantity_over_ordered)
-        match.rule_id = outcome.rule_id
-        match.rule_version = outcome.rule_version
-        match.matched_at = now
+        _line_match_fill(match, outcome, now)
         _save(match, actor, reason)
     open_exceptions = {
         (exception.code, exception.line_number): exception

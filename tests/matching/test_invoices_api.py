@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from matching.models import InboundDocument, InboundOutcome, Invoice, InvoiceStatus
+from p2p_portal.models import Facility
 from matching.services.orders import ReceiptLineData, receipt_record
 from p2p_portal.roles import Role, Scope
 from tests.factories import make_api_client, signed_in
@@ -196,3 +197,52 @@ def test_an_idempotent_replay_is_not_a_duplicate(ocr, supplier, order) -> None:
     assert Invoice.objects.count() == 1
     assert not Invoice.objects.get().exceptions.filter(code="duplicate_suspect").exists()
     assert Invoice.objects.get().status != InvoiceStatus.APPROVED  # nothing received yet
+
+
+@pytest.mark.parametrize(
+    ("sample", "content_type", "channel", "number", "total"),
+    [
+        ("cxml_invoice.xml", "text/xml", "cxml", "NW-INV-2025-10488", "969.80"),
+        ("x12_810.edi", "application/edi-x12", "x12", "NW-INV-2025-10501", "833.92"),
+    ],
+)
+def test_cxml_and_x12_invoices_are_read_by_content_type(sample, content_type, channel, number, total) -> None:
+    from tests.factories import make_facility
+    from tests.vendors.factories import make_vendor
+
+    make_facility("NGH", "North General Hospital")
+    client = make_api_client("network", [Scope.INVOICES_WRITE], *Facility.objects.filter(code="NGH"))
+    known = make_vendor("Northwind Medical Supply Inc", tax_id="123456789", tax_id_kind="ein")
+    raw = (DATA / sample).read_bytes()
+    response = _post(client, "/api/v1/invoices/", raw, content_type=content_type)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["invoice_number"], body["vendor"], body["channel"], body["total_amount"]) == (
+        number,
+        known.number,
+        channel,
+        total,
+    )
+    assert [exception["code"] for exception in body["exceptions"]] == ["po_not_found"]
+    assert bytes(InboundDocument.objects.get().raw) == raw
+
+
+def test_a_broken_x12_invoice_names_the_segment_and_is_kept(north) -> None:
+    client = make_api_client("edi", [Scope.INVOICES_WRITE], north)
+    raw = (DATA / "x12_810.edi").read_bytes().replace(b"CTT*3", b"CTT*4")
+    response = _post(client, "/api/v1/invoices/", raw, content_type="application/edi-x12")
+    assert response.status_code == 422, response.content
+    assert any("CTT" in error["field"] for error in response.json()["errors"])
+    inbound = InboundDocument.objects.get()
+    assert inbound.outcome == InboundOutcome.REJECTED
+    assert bytes(inbound.raw) == raw
+    assert any("CTT" in error["path"] for error in inbound.errors)
+
+
+def test_an_oversized_body_is_refused_and_its_hash_kept(north, settings) -> None:
+    client = make_api_client("big", [Scope.INVOICES_WRITE], north)
+    raw = b"<Invoice>" + b" " * (5 * 1024 * 1024) + b"</Invoice>"
+    response = _post(client, "/api/v1/invoices/", raw, content_type="application/xml")
+    assert response.status_code == 413
+    inbound = InboundDocument.objects.get()
+    assert (inbound.outcome, inbound.size) == (InboundOutcome.REJECTED, len(raw))
