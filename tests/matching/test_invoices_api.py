@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from matching.models import InboundDocument, InboundOutcome, Invoice, InvoiceStatus
-from p2p_portal.models import Facility
 from matching.services.orders import ReceiptLineData, receipt_record
+from p2p_portal.models import Facility
 from p2p_portal.roles import Role, Scope
 from tests.factories import make_api_client, signed_in
 
