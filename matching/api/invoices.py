@@ -25,10 +25,11 @@ from matching.intake.formats import MAX_DOCUMENT_BYTES, parse_document
 from matching.models import Channel, ExceptionCode, InboundDocument, InboundOutcome, Invoice, InvoiceStatus
 from matching.selectors import invoice_list
 from matching.services.invoices import (
+    BatchItem,
     facility_resolve,
     inbound_document_outcome,
     inbound_document_record,
-    invoice_ingest,
+    invoices_ingest_batch,
 )
 from p2p_portal.api.idempotency import HEADER, idempotent
 from p2p_portal.api.permissions import ScopedPermission, is_api_client
@@ -63,10 +64,14 @@ def _channel_of(content_type: str) -> str:
     return ""  # decided by the parser (UBL, cXML or X12)
 
 
-def _canonical_from_json(data: dict[str, Any]) -> CanonicalInvoice:
-    serializer = InvoiceInputSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    values = serializer.validated_data
+def _canonical_from_json(data: dict[str, Any], reader: InvoiceInputSerializer | None = None) -> CanonicalInvoice:
+    """The invoice of a JSON body; a bulk request passes one `reader` for all its items (its fields built once)."""
+    if reader is not None:
+        values = reader.run_validation(data)
+    else:
+        serializer = InvoiceInputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
     reference = values.get("vendor_ref") or {}
     lines = tuple(
         CanonicalLine(
@@ -125,11 +130,20 @@ def _facility_for(principal: Any, identifier: str) -> Facility:
 
 
 def _ingest(principal: Any, document: CanonicalInvoice, channel: str, inbound: InboundDocument) -> Invoice:
+    """Store and match one invoice through the batch path (a batch of one: a few queries, not one per field)."""
     facility = _facility_for(principal, document.facility)
     keyed_by = None if is_api_client(principal) else principal
-    return invoice_ingest(
-        actor=principal, document=document, channel=channel, facility=facility, inbound=inbound, keyed_by=keyed_by
+    (made,) = invoices_ingest_batch(
+        actor=principal, items=[BatchItem(document, facility)], channel=channel, inbound=inbound, keyed_by=keyed_by
     )
+    if isinstance(made, ApplicationError):
+        raise made
+    return made
+
+
+def _rejected(index: int, error: ApplicationError) -> dict[str, Any]:
+    """A bulk item's result when it was refused."""
+    return {"index": index, "status": "rejected", "code": error.code, "detail": error.message, "errors": error.errors}
 
 
 def _errors_of(error: Exception) -> list[dict[str, str]]:
@@ -294,33 +308,57 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             if isinstance(error, serializers.ValidationError):
                 raise
             raise InvalidInputError(f"The body is not JSON: {error}.", code="malformed_json") from None
-        results: list[dict[str, Any]] = []
-        accepted = 0
+        results: dict[int, dict[str, Any]] = {}
+        batch: list[tuple[int, BatchItem]] = []
+        facilities: dict[str, Facility | ApplicationError] = {}
+        reader = InvoiceInputSerializer()
         for index, item in enumerate(serializer.validated_data["invoices"]):
             try:
                 if not isinstance(item, dict):
                     raise InvalidInputError(
                         "Each item is a JSON object with an invoice's fields.", code="malformed_json"
                     )
-                invoice = _ingest(request.user, _canonical_from_json(item), Channel.BULK, inbound)
+                document = _canonical_from_json(item, reader)
+                if document.facility not in facilities:
+                    try:
+                        facilities[document.facility] = _facility_for(request.user, document.facility)
+                    except ApplicationError as error:
+                        facilities[document.facility] = error
+                facility = facilities[document.facility]
+                if isinstance(facility, ApplicationError):
+                    raise facility
             except serializers.ValidationError as error:
-                results.append({"index": index, "status": "rejected", "errors": error.detail})
+                results[index] = {"index": index, "status": "rejected", "errors": error.detail}
                 continue
             except ApplicationError as error:
-                results.append(
-                    {
-                        "index": index,
-                        "status": "rejected",
-                        "code": error.code,
-                        "detail": error.message,
-                        "errors": error.errors,
-                    }
-                )
+                results[index] = _rejected(index, error)
                 continue
-            accepted += 1
-            results.append(
-                {"index": index, "status": "created", "invoice": InvoiceSerializer(self._fresh(invoice)).data}
-            )
+            batch.append((index, BatchItem(document, facility)))
+        produced = invoices_ingest_batch(
+            actor=request.user,
+            items=[item for _, item in batch],
+            channel=Channel.BULK,
+            inbound=inbound,
+            keyed_by=None if is_api_client(request.user) else request.user,
+        )
+        fresh = list(
+            Invoice.objects.select_related("facility", "vendor", "cost_center")
+            .prefetch_related("exceptions", "lines")
+            .filter(pk__in=[invoice.pk for invoice in produced if isinstance(invoice, Invoice)])
+        )
+        # One serializer for the lot: its fields are built once, not once per invoice.
+        created = dict(zip([invoice.pk for invoice in fresh], InvoiceSerializer(fresh, many=True).data, strict=True))
+        for (index, _item), made in zip(batch, produced, strict=True):
+            if isinstance(made, ApplicationError):
+                results[index] = _rejected(index, made)
+            else:
+                results[index] = {
+                    "index": index,
+                    "status": "created",
+                    "invoice": created[made.pk],
+                }
+        ordered = [results[index] for index in sorted(results)]
+        accepted = sum(result["status"] == "created" for result in ordered)
         outcome = InboundOutcome.ACCEPTED if accepted else InboundOutcome.REJECTED
         inbound_document_outcome(
             actor=request.user,
@@ -331,10 +369,10 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                     "path": f"invoices.{r['index']}",
                     "message": json.dumps(r.get("errors") or r.get("detail"), default=str),
                 }
-                for r in results
+                for r in ordered
                 if r["status"] == "rejected"
             ],
         )
         return Response(
-            {"accepted": accepted, "rejected": len(results) - accepted, "results": results}, status=status.HTTP_200_OK
+            {"accepted": accepted, "rejected": len(ordered) - accepted, "results": ordered}, status=status.HTTP_200_OK
         )
