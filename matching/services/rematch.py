@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from matching.models import ExceptionState, Invoice, PurchaseOrder
-from matching.services.invoices import MATCHABLE_STATUSES, invoice_match
+from matching.services.invoices import MATCHABLE_STATUSES, invoices_match_batch
 
 # Exceptions that the supplier master decides: they may stop holding without anything happening to the invoice.
 VENDOR_CODES = ("vendor_unknown", "vendor_not_active", "vendor_excluded", "bank_unverified")
@@ -27,16 +28,18 @@ class RematchRun:
 
 
 def invoices_rematch(*, actor: Any, invoice_ids: Iterable[int]) -> RematchRun:
-    """Match each invoice again, each in its own transaction (one failure does not undo the others)."""
+    """Match the invoices again in batches (one transaction each: one failing batch does not undo the others)."""
+    ids = sorted(set(invoice_ids))
     looked = cleared = 0
-    for invoice_id in sorted(set(invoice_ids)):
-        invoice = Invoice.objects.filter(pk=invoice_id, status__in=MATCHABLE_STATUSES).first()
-        if invoice is None:
-            continue
-        before = invoice.status
-        after = invoice_match(actor=actor, invoice=invoice).status
-        looked += 1
-        cleared += int(before == "exception" and after != "exception")
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        before = dict(Invoice.objects.filter(pk__in=chunk).values_list("pk", "status"))
+        with transaction.atomic():
+            matched = invoices_match_batch(actor=actor, invoice_ids=chunk)
+        looked += len(matched)
+        cleared += sum(
+            1 for invoice in matched if before.get(invoice.pk) == "exception" and invoice.status != "exception"
+        )
     return RematchRun(looked, cleared)
 
 
