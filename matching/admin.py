@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from matching.forms import REASON_MAX_LENGTH, REASON_REQUIRED, unspsc_clean
+from matching.forms import RULE_FIELDS, reason_field, unspsc_clean
 from matching.models import ToleranceRule
 from matching.services.tolerances import tolerance_rule_save
 
@@ -17,29 +17,11 @@ from matching.services.tolerances import tolerance_rule_save
 class ToleranceRuleAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     """Every field of a rule (the version is the service's) and the reason the history records."""
 
-    reason = forms.CharField(
-        label="Reason for this change",
-        max_length=REASON_MAX_LENGTH,
-        help_text="Recorded in the rule's history with your name.",
-        error_messages={"required": REASON_REQUIRED},
-    )
+    reason = reason_field()
 
     class Meta:
         model = ToleranceRule
-        fields = [
-            "name",
-            "scope",
-            "facility",
-            "vendor",
-            "category",
-            "price_pct",
-            "price_abs",
-            "accept_lower_price",
-            "qty_over_received",
-            "qty_over_ordered",
-            "header_total_abs",
-            "active",
-        ]
+        fields = RULE_FIELDS
 
     def clean_category(self) -> str:
         """Eight digits or nothing."""

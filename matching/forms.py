@@ -51,33 +51,42 @@ def errors_onto_form(form: forms.BaseForm, error: ApplicationError) -> None:
         form.add_error(None, error.message)
 
 
-class ToleranceRuleForm(forms.ModelForm):  # type: ignore[type-arg]
-    """Create or change a tolerance rule; the scope names its key, and every change says why."""
+# The fields of a rule people set (the version is the service's), for the page and the admin alike.
+RULE_FIELDS = [
+    "name",
+    "scope",
+    "facility",
+    "vendor",
+    "category",
+    "price_pct",
+    "price_abs",
+    "accept_lower_price",
+    "qty_over_received",
+    "qty_over_ordered",
+    "header_total_abs",
+    "active",
+]
 
-    vendor = vendor_field()
-    reason = forms.CharField(
+
+def reason_field() -> forms.CharField:
+    """The required reason a change of a rule records in its history."""
+    return forms.CharField(
         label="Reason for this change",
         max_length=REASON_MAX_LENGTH,
         help_text="Recorded in the rule's history with your name.",
         error_messages={"required": REASON_REQUIRED},
     )
 
+
+class ToleranceRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Create or change a tolerance rule; the scope names its key, and every change says why."""
+
+    vendor = vendor_field()
+    reason = reason_field()
+
     class Meta:
         model = ToleranceRule
-        fields = [
-            "name",
-            "scope",
-            "facility",
-            "vendor",
-            "category",
-            "price_pct",
-            "price_abs",
-            "accept_lower_price",
-            "qty_over_received",
-            "qty_over_ordered",
-            "header_total_abs",
-            "active",
-        ]
+        fields = RULE_FIELDS
         labels = {
             "accept_lower_price": "Accept a lower price",
             "qty_over_received": "Quantity over received",
