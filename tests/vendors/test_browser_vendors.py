@@ -1,10 +1,8 @@
 """In a real Chromium: a steward proposes a change of a vendor, checks the diff and submits it; a procurement admin
-(another browser) reviews and approves it; the vendor page shows the new values. Screenshots go to /tmp/shots."""
+(another browser) reviews and approves it; the vendor page shows the new values. Screenshots go to test-results/."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from vendors.services.records import ContactData, SiteData
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("P2P_SCREENSHOTS", Path(tempfile.gettempdir()) / "shots"))
+SHOTS = Path(__file__).resolve().parents[2] / "test-results"  # as the other browser tests
 DATA = Path(__file__).parent / "data"
 
 
@@ -33,7 +31,7 @@ def log_in(page: Page, base_url: str, username: str) -> None:
 
 
 def shot(page: Page, name: str) -> None:
-    """Save a full-page screenshot as /tmp/shots/vendors-NAME.png."""
+    """Save a full-page screenshot as test-results/vendors-NAME.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"vendors-{name}.png"), full_page=True)
 
