@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -23,12 +23,10 @@ from matching.engine import (
     InvoiceFacts,
     InvoiceLineFacts,
     LineResult,
-    MatchResult,
     PurchaseOrderFacts,
     PurchaseOrderLineFacts,
     match_invoice,
 )
-from matching.engine import ToleranceRule as RuleFacts
 from matching.intake.canonical import CanonicalInvoice
 from matching.models import (
     ExceptionState,
@@ -44,7 +42,7 @@ from matching.models import (
 )
 from matching.services._common import _save
 from matching.services.approval import invoice_route_for_approval
-from matching.services.tolerances import tolerance_rule_default_ensure
+from matching.services.tolerances import tolerance_rule_default_ensure, tolerance_rule_facts
 from p2p_portal.audit.context import acting_as
 from p2p_portal.errors import ApplicationError, InvalidInputError
 from p2p_portal.models import CostCenter, Facility
@@ -223,58 +221,13 @@ def invoice_ingest(
     keyed_by: Any = None,
 ) -> Invoice:
     """Store an invoice or credit memo as sent (an unknown or inactive vendor is accepted and flagged, never
-    refused) and match it."""
-    vendor = _vendor_for(document)
-    original = None
-    if document.original_invoice_number and vendor is not None:
-        original = (
-            Invoice.objects.filter(
-                vendor=vendor,
-                document_type="invoice",
-                invoice_number_normalised=invoice_number_normalise(document.original_invoice_number),
-            )
-            .order_by("-pk")
-            .first()
-        )
-    cost_center = _cost_center_for(document, facility, {})
-    invoice = _invoice_build(document, vendor, original, facility, channel, inbound, keyed_by, cost_center)
-    reason = _received_reason(document, channel)
-    _save(invoice, actor, reason)
-    for line in _lines_build(invoice, document):
-        _save(line, actor, reason)
-    return invoice_match(actor=actor, invoice=invoice)
-
-
-# --- Matching ---------------------------------------------------------------------------------------------------
-def _rule_facts(rules: Iterable[ToleranceRule]) -> list[RuleFacts]:
-    return [
-        RuleFacts(
-            id=rule.pk,
-            version=rule.version,
-            scope=rule.scope,  # type: ignore[arg-type]
-            facility_id=rule.facility_id,
-            vendor_id=rule.vendor_id,
-            category=rule.category,
-            price_pct=rule.price_pct,
-            price_abs=rule.price_abs,
-            accept_lower_price=rule.accept_lower_price,
-            qty_over_received=rule.qty_over_received,
-            qty_over_ordered=rule.qty_over_ordered,
-            header_total_abs=rule.header_total_abs,
-        )
-        for rule in rules
-    ]
-
-
-def _previous_consumption(invoice: Invoice) -> dict[int, Decimal]:
-    """What this invoice consumed at its last match, per PO line (signed: credit memos negative)."""
-    sign = Decimal(-1) if invoice.document_type == "credit_memo" else Decimal(1)
-    consumed: dict[int, Decimal] = {}
-    for po_line_id, quantity in LineMatch.objects.filter(
-        invoice_line__invoice=invoice, po_line__isnull=False
-    ).values_list("po_line_id", "quantity"):
-        consumed[po_line_id] = consumed.get(po_line_id, Decimal(0)) + sign * quantity
-    return consumed
+    refused) and match it: a batch of one, so every entry point takes the same path."""
+    [result] = invoices_ingest_batch(
+        actor=actor, items=[BatchItem(document, facility)], channel=channel, inbound=inbound, keyed_by=keyed_by
+    )
+    if isinstance(result, ApplicationError):
+        raise result
+    return result
 
 
 def _purchase_order_facts(
@@ -305,28 +258,6 @@ def _purchase_order_facts(
             for line in lines
         ),
     )
-
-
-def _duplicate(invoice: Invoice) -> DuplicateMatch | None:
-    if invoice.vendor_id is None:
-        return None
-    window = (
-        invoice.invoice_date - timedelta(days=NEAR_DUPLICATE_DAYS),
-        invoice.invoice_date + timedelta(days=NEAR_DUPLICATE_DAYS),
-    )
-    candidates = (
-        Invoice.objects.filter(vendor_id=invoice.vendor_id, document_type=invoice.document_type, pk__lt=invoice.pk)
-        .filter(
-            Q(invoice_number_normalised=invoice.invoice_number_normalised)
-            | Q(total_amount=invoice.total_amount, invoice_date__range=window)
-        )
-        .values_list("pk", "invoice_number", "invoice_number_normalised", "total_amount", "invoice_date", "status")
-    )
-    keys = [
-        InvoiceKey(pk, invoice.vendor_id, invoice.document_type, normalised, total, day, status, number)
-        for pk, number, normalised, total, day, status in candidates
-    ]
-    return duplicate_of(_invoice_key(invoice), keys)
 
 
 def _invoice_facts(
@@ -376,38 +307,11 @@ def _invoice_key(invoice: Invoice) -> InvoiceKey:
     )
 
 
-@transaction.atomic
 def invoice_match(*, actor: Any, invoice: Invoice) -> Invoice:
-    """Judge the invoice against its PO, receipts and tolerances, and persist what the engine found: exceptions
-    that no longer hold are resolved with the reason, new ones raised, PO line totals moved by the difference."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status not in MATCHABLE_STATUSES:
-        return invoice
-    order = None
-    if invoice.po_number.strip():
-        order = PurchaseOrder.objects.filter(facility_id=invoice.facility_id, number=invoice.po_number.strip()).first()
-    previous = _previous_consumption(invoice)
-    po_lines = (
-        list(PurchaseOrderLine.objects.select_for_update().filter(purchase_order=order).order_by("pk"))
-        if order is not None
-        else []
-    )
-    vendor = invoice.vendor
-    duplicate = _duplicate(invoice)
-    lines = list(invoice.lines.order_by("line_number"))
-    facts = _invoice_facts(invoice, lines, tuple(vendor_flags(vendor)) if vendor is not None else (), duplicate)
-    tolerance_rule_default_ensure()
-    rules = list(ToleranceRule.objects.filter(active=True))
-    result = match_invoice(
-        facts,
-        _purchase_order_facts(order, po_lines, previous) if order is not None else None,
-        _rule_facts(rules),
-        {},
-    )
-    _persist(
-        actor=actor, invoice=invoice, order=order, lines=lines, result=result, previous=previous, duplicate=duplicate
-    )
-    return invoice
+    """Judge one invoice again (a batch of one): exceptions that no longer hold are resolved with the reason, new
+    ones raised, PO line totals moved by the difference from the last match."""
+    invoices_match_batch(actor=actor, invoice_ids=[invoice.pk])
+    return Invoice.objects.get(pk=invoice.pk)
 
 
 def _places(value: Decimal | None) -> Decimal:
@@ -429,68 +333,6 @@ def _line_match_fill(match: LineMatch, outcome: LineResult, now: datetime) -> No
     match.rule_id = outcome.rule_id
     match.rule_version = outcome.rule_version
     match.matched_at = now
-
-
-def _persist(
-    *,
-    actor: Any,
-    invoice: Invoice,
-    order: PurchaseOrder | None,
-    lines: list[InvoiceLine],
-    result: MatchResult,
-    previous: dict[int, Decimal],
-    duplicate: DuplicateMatch | None,
-) -> None:
-    now = timezone.now()
-    reason = f"matched {invoice.invoice_number}"
-    # Running totals move by the difference from the last match (an UPDATE with F() under the lines' locks).
-    # Stored quantities have 4 places (a converted unit may not terminate: a third of a case).
-    current = {po_line_id: quantity.quantize(QUANTITY_PLACES) for po_line_id, quantity in result.consumption}
-    for po_line_id in set(current) | set(previous):
-        delta = current.get(po_line_id, Decimal(0)) - previous.get(po_line_id, Decimal(0))
-        if delta:
-            PurchaseOrderLine.objects.filter(pk=po_line_id).update(quantity_invoiced=F("quantity_invoiced") + delta)
-    by_number = {line.line_number: line for line in lines}
-    existing_matches = {match.invoice_line_id: match for match in LineMatch.objects.filter(invoice_line__in=lines)}
-    for outcome in result.lines:
-        invoice_line = by_number[outcome.invoice_line_number]
-        match = existing_matches.get(invoice_line.pk) or LineMatch(invoice_line=invoice_line)
-        _line_match_fill(match, outcome, now)
-        _save(match, actor, reason)
-    open_exceptions = {
-        (exception.code, exception.line_number): exception
-        for exception in invoice.exceptions.filter(state=ExceptionState.OPEN)
-    }
-    found = {(finding.code, finding.line_number): finding for finding in result.findings}
-    for key, exception in open_exceptions.items():
-        if key not in found:
-            exception.state = ExceptionState.RESOLVED
-            exception.resolved_at = now
-            exception.resolution = "No longer holds when the invoice was matched again."
-            _save(exception, actor, f"{exception.code} resolved by re-match")
-    for key, finding in found.items():
-        if key in open_exceptions:
-            continue
-        _save(
-            InvoiceException(
-                invoice=invoice,
-                code=finding.code,
-                line_number=finding.line_number,
-                detail=finding.detail,
-                rule_id=finding.rule_id,
-                rule_version=finding.rule_version,
-                duplicate_of_id=duplicate.invoice_id if duplicate and finding.code == "duplicate_suspect" else None,
-                raised_at=now,
-            ),
-            actor,
-            f"{finding.code} raised",
-        )
-    invoice.purchase_order = order
-    invoice.status = result.status
-    invoice.matched_at = now
-    _save(invoice, actor, f"{reason}: {result.status}")
-    if result.status == "pending_approval":
-        invoice_route_for_approval(actor=actor, invoice=invoice)
 
 
 # --- Batches ----------------------------------------------------------------------------------------------------
@@ -746,7 +588,7 @@ def _batch_match(
     other_lines: dict[int, Decimal] = {}  # totals of PO lines outside the batch's orders, moved by re-matching
     candidates = _duplicate_candidates(invoices)
     tolerance_rule_default_ensure()
-    rules = _rule_facts(ToleranceRule.objects.filter(active=True))
+    rules = tolerance_rule_facts(ToleranceRule.objects.filter(active=True))
     flags: dict[int, tuple[str, ...]] = {}
     created: list[LineMatch] = []
     updated: list[LineMatch] = []
@@ -874,7 +716,7 @@ def _columns_update(model: type[models.Model], records: Sequence[models.Model], 
 
 def _duplicate_candidates(invoices: list[Invoice]) -> dict[int, list[InvoiceKey]]:
     """Every stored invoice that may be a duplicate of one of the batch (same vendor, and same number or same
-    total), per vendor, newest first (the order `_duplicate` reads them in)."""
+    total), per vendor, newest first (newest first, as the duplicate rule reads them)."""
     known = [invoice for invoice in invoices if invoice.vendor_id is not None]
     if not known:
         return {}

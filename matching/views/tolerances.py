@@ -23,8 +23,7 @@ from matching.engine.tolerances import SCOPE_RANK
 from matching.forms import RulePreviewForm, ToleranceRuleForm, errors_onto_form
 from matching.models import ToleranceRule, ToleranceScope
 from matching.selectors import TOLERANCE_READER_ROLES, tolerance_rule_list
-from matching.services.invoices import _rule_facts
-from matching.services.tolerances import tolerance_rule_save
+from matching.services.tolerances import tolerance_rule_facts, tolerance_rule_save
 from p2p_portal.errors import ApplicationError
 from p2p_portal.models import Facility
 from p2p_portal.navigation import SECTIONS_BY_KEY, section_allowed
@@ -242,7 +241,7 @@ class PreviewAnswer:
 def _preview(rules: QuerySet[ToleranceRule], form: RulePreviewForm) -> PreviewAnswer:
     """Ask the engine which of the active rules judges a line of this facility, vendor and category."""
     active = {rule.pk: rule for rule in rules.filter(active=True)}
-    facts = _rule_facts(active.values())
+    facts = tolerance_rule_facts(active.values())
     if not any(rule.scope == "global" for rule in facts):
         facts.append(DEFAULT_RULE)  # what the first match saves as the network default
     facility: Facility | None = form.cleaned_data["facility"]
