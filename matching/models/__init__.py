@@ -1,6 +1,13 @@
 """Purchase orders, receipts, invoices, inbound documents, tolerance rules and what matching found."""
 
-from matching.models.exceptions import ExceptionCode, ExceptionState, InvoiceException, LineMatch
+from matching.models.exceptions import (
+    WAIVED_KINDS,
+    ExceptionCode,
+    ExceptionState,
+    InvoiceException,
+    LineMatch,
+    ResolutionKind,
+)
 from matching.models.invoices import (
     Channel,
     DocumentType,
@@ -21,6 +28,7 @@ from matching.models.orders import (
 from matching.models.tolerances import ToleranceRule, ToleranceScope
 
 __all__ = [
+    "WAIVED_KINDS",
     "Channel",
     "DocumentType",
     "ExceptionCode",
@@ -38,6 +46,7 @@ __all__ = [
     "PurchaseOrderStatus",
     "Receipt",
     "ReceiptLine",
+    "ResolutionKind",
     "ToleranceRule",
     "ToleranceScope",
 ]

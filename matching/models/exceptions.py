@@ -41,6 +41,22 @@ class ExceptionState(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+class ResolutionKind(models.TextChoices):
+    """How an exception was resolved. The waived kinds are decisions by people (or a credit memo that made up the
+    difference): a re-match does not raise the same code on the same line again."""
+
+    REMATCH = "rematch", "No longer holds (re-match)"
+    ACCEPTED = "accepted", "Variance accepted"
+    APPROVED = "approved", "Variance approved by a manager"
+    RECOVERED = "recovered", "Recovered by a credit memo"
+    DISMISSED = "dismissed", "Duplicate dismissed"
+    CONFIRMED = "confirmed", "Duplicate confirmed (invoice rejected)"
+    REJECTED = "rejected", "Invoice rejected"
+
+
+WAIVED_KINDS = (ResolutionKind.ACCEPTED, ResolutionKind.APPROVED, ResolutionKind.RECOVERED, ResolutionKind.DISMISSED)
+
+
 class InvoiceException(models.Model):
     """One reason an invoice cannot pass, with the line it concerns and the tolerance rule that judged it."""
 
@@ -58,6 +74,7 @@ class InvoiceException(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution = models.TextField(blank=True, help_text="Why it was resolved (automatic re-match or a clerk).")
+    resolution_kind = models.CharField(max_length=10, choices=ResolutionKind.choices, blank=True)
     history = audited_history()
 
     class Meta:

@@ -29,6 +29,7 @@ from matching.engine import (
 )
 from matching.intake.canonical import CanonicalInvoice
 from matching.models import (
+    WAIVED_KINDS,
     ExceptionState,
     InboundDocument,
     Invoice,
@@ -38,6 +39,7 @@ from matching.models import (
     LineMatch,
     PurchaseOrder,
     PurchaseOrderLine,
+    ResolutionKind,
     ToleranceRule,
 )
 from matching.services._common import _save
@@ -536,6 +538,11 @@ def invoices_match_batch(*, actor: Any, invoice_ids: Iterable[int]) -> list[Invo
     }
     for exception in InvoiceException.objects.filter(invoice__in=invoices, state=ExceptionState.OPEN):
         open_exceptions[exception.invoice_id][(exception.code, exception.line_number)] = exception
+    waived: dict[int, set[tuple[str, int | None]]] = {}
+    for invoice_id, code, line_number in InvoiceException.objects.filter(
+        invoice__in=invoices, state=ExceptionState.RESOLVED, resolution_kind__in=WAIVED_KINDS
+    ).values_list("invoice_id", "code", "line_number"):
+        waived.setdefault(invoice_id, set()).add((code, line_number))
     with acting_as(actor) as acting:
         _batch_match(
             actor=actor,
@@ -546,6 +553,7 @@ def invoices_match_batch(*, actor: Any, invoice_ids: Iterable[int]) -> list[Invo
             previous=previous,
             existing=existing,
             open_exceptions=open_exceptions,
+            waived=waived,
         )
     return invoices
 
@@ -560,12 +568,14 @@ def _batch_match(
     previous: dict[int, dict[int, Decimal]] | None = None,
     existing: dict[int, LineMatch] | None = None,
     open_exceptions: dict[int, OpenExceptions] | None = None,
+    waived: dict[int, set[tuple[str, int | None]]] | None = None,
 ) -> None:
     """Match invoices in order, as `invoice_match` would one after the other, and write the results in bulk: line
     matches, exceptions raised and resolved, the invoices' statuses (with history) and the PO line totals."""
     previous = previous or {}
     existing = existing or {}
     open_exceptions = open_exceptions or {}
+    waived = waived or {}
     numbers = {(invoice.facility_id, invoice.po_number.strip()) for invoice in invoices if invoice.po_number.strip()}
     orders: dict[tuple[int, str], PurchaseOrder] = {}
     if numbers:
@@ -641,12 +651,21 @@ def _batch_match(
             _line_match_fill(match, outcome, now)
             match._change_reason = reason  # type: ignore[attr-defined]
         held = open_exceptions.get(invoice.pk, {})
-        found = {(finding.code, finding.line_number): finding for finding in result.findings}
+        decided = waived.get(invoice.pk, set())
+        found = {
+            (finding.code, finding.line_number): finding
+            for finding in result.findings
+            if (finding.code, finding.line_number) not in decided
+        }
+        status = result.status
+        if status == "exception" and not found:  # every finding was waived by a person's decision
+            status = "approved" if order is not None else "pending_approval"
         for key, exception in held.items():
             if key not in found:
                 exception.state = ExceptionState.RESOLVED
                 exception.resolved_at = now
                 exception.resolution = "No longer holds when the invoice was matched again."
+                exception.resolution_kind = ResolutionKind.REMATCH
                 exception._change_reason = f"{exception.code} resolved by re-match"  # type: ignore[attr-defined]
                 resolved.append(exception)
         for key, finding in found.items():
@@ -666,10 +685,10 @@ def _batch_match(
             )
             exception_reasons.append(f"{finding.code} raised")
         invoice.purchase_order = order
-        invoice.status = result.status
+        invoice.status = status
         invoice.matched_at = now
-        invoice._change_reason = f"{reason}: {result.status}"  # type: ignore[attr-defined]
-        statuses[invoice.pk] = result.status
+        invoice._change_reason = f"{reason}: {status}"  # type: ignore[attr-defined]
+        statuses[invoice.pk] = status
     moved = [line for pk, line in by_pk.items() if line.quantity_invoiced != before[pk]]
     _columns_update(PurchaseOrderLine, moved, {"quantity_invoiced": "numeric"})
     for po_line_id, delta in sorted(other_lines.items()):
@@ -681,7 +700,10 @@ def _batch_match(
         bulk_update_with_history(updated, LineMatch, list(MATCH_FIELDS), custom_historical_attrs=columns)
     if resolved:
         bulk_update_with_history(
-            resolved, InvoiceException, ["state", "resolved_at", "resolution"], custom_historical_attrs=columns
+            resolved,
+            InvoiceException,
+            ["state", "resolved_at", "resolution", "resolution_kind"],
+            custom_historical_attrs=columns,
         )
     if exceptions:
         bulk_create_with_history(
