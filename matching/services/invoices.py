@@ -45,6 +45,7 @@ from matching.models import (
 from matching.services._common import _save
 from matching.services.approval import invoice_route_for_approval
 from matching.services.tolerances import tolerance_rule_default_ensure, tolerance_rule_facts
+from matching.services.work_items import work_items_sync
 from p2p_portal.audit.context import acting_as
 from p2p_portal.errors import ApplicationError, InvalidInputError
 from p2p_portal.models import CostCenter, Facility
@@ -714,6 +715,7 @@ def _batch_match(
     for invoice in invoices:
         if invoice.status == "pending_approval":
             invoice_route_for_approval(actor=actor, invoice=invoice)
+    work_items_sync(invoices=invoices, now=now, columns=columns)
 
 
 def _columns_update(model: type[models.Model], records: Sequence[models.Model], columns: dict[str, str]) -> None:
