@@ -24,3 +24,15 @@ def rematch_vendor_holds() -> None:
     ids = list(invoices_waiting_on_vendors().values_list("pk", flat=True)[: BATCH * 10])
     run = invoices_rematch(actor="task: matching.rematch_vendor_holds", invoice_ids=ids)
     logger.info("vendor holds re-matched", extra={"invoices": run.invoices, "cleared": run.cleared})
+
+
+@shared_task(name="matching.workbench_sweep", ignore_result=True)
+def workbench_sweep() -> None:
+    """Expire leases, release holds at their review date, escalate SLA breaches."""
+    from matching.services.workbench.sweep import work_items_sweep
+
+    run = work_items_sweep()
+    logger.info(
+        "workbench swept",
+        extra={"leases_expired": run.leases_expired, "holds_released": run.holds_released, "escalated": run.escalated},
+    )

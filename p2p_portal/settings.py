@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 840},
     },
+    # The workbench: expired leases back to their queue, holds at their review date, SLA breaches escalated.
+    "matching.workbench_sweep": {
+        "task": "matching.workbench_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 280},
+    },
     # OIG publishes the LEIE by the 10th of each month: re-screen the master on the 11th, after the import.
     "vendors.rescreen": {
         "task": "vendors.rescreen_monthly",
@@ -371,6 +377,14 @@ CONTENT_SECURITY_POLICY = {
 # --- API -------------------------------------------------------------------------------------------
 # "No PO, no pay" above this amount: a non-PO invoice above it raises `po_missing`; below it goes to approval.
 NON_PO_INVOICE_LIMIT = env_str("NON_PO_INVOICE_LIMIT", "5000.00")
+
+# --- AP workbench -----------------------------------------------------------------------------------
+# A claim's lease: renewed while the clerk works; an expired lease returns the item to its queue.
+WORKBENCH_LEASE_MINUTES = env_int("WORKBENCH_LEASE_MINUTES", 30, minimum=1)
+# Due time of an item from its queue's priority (hours after it first needed a person).
+WORKBENCH_SLA_HOURS = {"urgent": 24, "high": 48, "normal": 72, "low": 120}
+# Largest variance a role accepts on its own where no AuthorityLimit row says otherwise (admin -> Authority limits).
+WORKBENCH_AUTHORITY_DEFAULTS = {"ap_clerk": "250.00", "ap_manager": "10000.00"}
 
 # A bulk of 1,000 invoices is a few megabytes; one inbound document may have 5 MB (checked by intake).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 12 * 1024 * 1024, minimum=1024 * 1024)

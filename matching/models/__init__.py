@@ -26,9 +26,21 @@ from matching.models.orders import (
     ReceiptLine,
 )
 from matching.models.tolerances import ToleranceRule, ToleranceScope
+from matching.models.workbench import (
+    ACTIVE_STATES,
+    AuthorityLimit,
+    QueuePriority,
+    WorkAction,
+    WorkActionKind,
+    WorkItem,
+    WorkItemState,
+    WorkQueue,
+)
 
 __all__ = [
+    "ACTIVE_STATES",
     "WAIVED_KINDS",
+    "AuthorityLimit",
     "Channel",
     "DocumentType",
     "ExceptionCode",
@@ -44,9 +56,15 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderStatus",
+    "QueuePriority",
     "Receipt",
     "ReceiptLine",
     "ResolutionKind",
     "ToleranceRule",
     "ToleranceScope",
+    "WorkAction",
+    "WorkActionKind",
+    "WorkItem",
+    "WorkItemState",
+    "WorkQueue",
 ]

@@ -160,6 +160,9 @@ def receipt_record(
         _save(ReceiptLine(receipt=receipt, po_line=line, quantity=data.quantity), actor, reason)
         # An UPDATE with F() under the lock: the running total is derived data and keeps no history row.
         PurchaseOrderLine.objects.filter(pk=line.pk).update(quantity_received=F("quantity_received") + data.quantity)
+    from matching.services.workbench.actions import work_items_receipt_arrived
+
+    work_items_receipt_arrived(actor=actor, facility_id=facility.pk, po_number=purchase_order.number)
     _rematch_after_commit(purchase_order)
     return receipt
 
