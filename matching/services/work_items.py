@@ -231,7 +231,12 @@ def _credit_memos_settle(credit_memos: list[Invoice], now: datetime) -> None:
     waiting = list(
         WorkItem.objects.select_for_update()
         .select_related("invoice")
-        .filter(invoice_id__in=originals, state=WorkItemState.WAITING_CREDIT_MEMO)
+        # Waiting for it, or put on hold (or back in the queue after a partial credit) meanwhile: a credit counts.
+        .filter(
+            invoice_id__in=originals,
+            credit_expected__isnull=False,
+            state__in=(WorkItemState.WAITING_CREDIT_MEMO, WorkItemState.ON_HOLD, WorkItemState.OPEN),
+        )
     )
     if not waiting:
         return
@@ -254,7 +259,10 @@ def _credit_memos_settle(credit_memos: list[Invoice], now: datetime) -> None:
                     exception.resolution = f"Recovered by credit memo {numbers} ({credited} of {expected})."
                     exception.save()
                 enqueue_on_commit(rematch_invoices, [item.invoice_id])
-            item.state, item.waiting_since = WorkItemState.OPEN, None
+            if item.state == WorkItemState.WAITING_CREDIT_MEMO:
+                item.state = WorkItemState.OPEN
+            if credited >= expected:
+                item.credit_expected = None
             item.save()
             WorkAction(
                 item=item,

@@ -92,10 +92,13 @@ def work_item_claim_next(*, actor: User, queue: WorkQueue | None = None) -> Work
     """Give the clerk the oldest unclaimed item they may work (in `queue`, or in any of theirs) with a fresh lease;
     the open items they held before go back to their queues. None when there is nothing to work."""
     now = timezone.now()
+    released: list[int] = []
     for held in WorkItem.objects.select_for_update().filter(claimed_by=actor, state=WorkItemState.OPEN):
         held.claimed_by = held.claimed_at = held.lease_expires_at = None
         _save(held, actor, "released: took the next item")
-    candidates = _claimable(actor, queue, now).exclude(claimed_by=actor)
+        released.append(held.pk)
+    # "Next" moves on: the items just given back are not handed straight back to the same clerk.
+    candidates = _claimable(actor, queue, now).exclude(pk__in=released)
     if connection.features.has_select_for_update_skip_locked:
         # Claimers skip each other's locked rows instead of queueing on them: two never get the same item.
         item = candidates.select_for_update(skip_locked=True, of=("self",)).first()
