@@ -294,6 +294,7 @@ class BulkResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     code = serializers.CharField(help_text="The rule that refused it (empty when done).")
     message = serializers.CharField()
+    outcome = serializers.CharField(help_text='For accept_variance: "accepted" or "sent_for_approval".')
 
 
 class BulkResponseSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from matching.models import WorkItem
 from matching.services.workbench.actions import (
+    VarianceOutcome,
     work_item_accept_variance,
     work_item_comment,
     work_item_confirm_duplicate,
@@ -44,6 +45,8 @@ class BulkResult:
     ok: bool
     code: str = ""
     message: str = ""
+    # What a done action led to where it can go two ways: accept_variance is "accepted" or "sent_for_approval".
+    outcome: str = ""
 
 
 def work_items_bulk(*, actor: User, items: Sequence[WorkItem], action: str, params: dict[str, Any]) -> list[BulkResult]:
@@ -54,9 +57,12 @@ def work_items_bulk(*, actor: User, items: Sequence[WorkItem], action: str, para
     results = []
     for item in items:
         try:
-            act(actor=actor, item=item, **params)
+            done = act(actor=actor, item=item, **params)
         except ApplicationError as refused:
             results.append(BulkResult(item.pk, False, refused.code, refused.message))
         else:
-            results.append(BulkResult(item.pk, True))
+            outcome = ""
+            if isinstance(done, VarianceOutcome):
+                outcome = "accepted" if done.accepted else "sent_for_approval"
+            results.append(BulkResult(item.pk, True, outcome=outcome))
     return results

@@ -22,17 +22,19 @@ def test_bulk_accept_does_the_good_items_and_reports_each_bad_one(
     held = item_of(ingest("B-999", (1, "10", "10.40")))
     work_item_claim(actor=bob, item=held)
     keyed = item_of(ingest("K-777", (1, "5", "10.30"), keyed_by=ann))
-    items = [good[0], no_variance, held, keyed, good[1]]
+    above_authority = item_of(ingest("V-333", (1, "50", "16.00")))  # 300.00 over a clerk's 250.00
+    items = [good[0], no_variance, held, keyed, good[1], above_authority]
 
     results = work_items_bulk(
         actor=ann, items=items, action="accept_variance", params={"reason_code": "contract_price", "note": "GPO"}
     )
-    assert [(r.item_id, r.ok, r.code) for r in results] == [
-        (good[0].pk, True, ""),
-        (no_variance.pk, False, "no_variance"),
-        (held.pk, False, "claimed_by_other"),
-        (keyed.pk, False, "sod_keyed_by"),
-        (good[1].pk, True, ""),
+    assert [(r.item_id, r.ok, r.code, r.outcome) for r in results] == [
+        (good[0].pk, True, "", "accepted"),
+        (no_variance.pk, False, "no_variance", ""),
+        (held.pk, False, "claimed_by_other", ""),
+        (keyed.pk, False, "sod_keyed_by", ""),
+        (good[1].pk, True, "", "accepted"),
+        (above_authority.pk, True, "", "sent_for_approval"),
     ]
     assert all(r.message for r in results if not r.ok), "each refusal says why"
     for item in good:
