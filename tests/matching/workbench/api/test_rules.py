@@ -113,7 +113,7 @@ def test_bulk_hold_does_each_item_and_reports_the_ones_it_could_not(clients, sma
     assert (answer["done"], answer["refused"]) == (2, 3)
     results = {result["item"]: result for result in answer["results"]}
     assert [result["item"] for result in answer["results"]] == [small.pk, big.pk, southern.pk, third.pk, 999999]
-    assert results[small.pk] == {"item": small.pk, "ok": True, "code": "", "message": ""}
+    assert results[small.pk] == {"item": small.pk, "ok": True, "code": "", "message": "", "outcome": ""}
     assert results[third.pk]["ok"]
     assert (results[big.pk]["ok"], results[big.pk]["code"]) == (False, "claimed_by_other")
     assert (results[southern.pk]["code"], results[999999]["code"]) == ("not_found", "not_found")
