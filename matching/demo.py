@@ -14,7 +14,7 @@ from approvals.models import ApprovalRequest
 from approvals.services import approval_request_approve
 from matching.intake.canonical import CanonicalInvoice, CanonicalLine
 from matching.models import Invoice, PurchaseOrder
-from matching.services.invoices import invoice_ingest
+from matching.services.intake import invoice_ingest
 from matching.services.orders import OrderLineData, ReceiptLineData, purchase_order_upsert, receipt_record
 from p2p_portal.demo import ACTOR, DemoLogin
 from p2p_portal.models import Facility
@@ -256,4 +256,7 @@ def seed() -> list[DemoLogin]:
     ]
     for document in documents:
         invoice_ingest(actor=ACTOR, document=document, channel="api_json", facility=facility)
+    from matching.demo_workbench import seed_workbench  # it builds on this module's helpers
+
+    seed_workbench()
     return []
