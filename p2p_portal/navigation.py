@@ -41,12 +41,6 @@ SECTIONS: tuple[Section, ...] = (
         icon="inbox",
         summary="Invoices that did not match their purchase order or receipt, in queues AP clerks work.",
         roles=(Role.AP_CLERK, Role.AP_MANAGER, Role.AUDITOR),
-        coming=(
-            "Queues by exception code and facility, with counts, oldest age and SLA breaches",
-            "\u201cNext\u201d claims the oldest item with a lease, so no invoice is worked twice",
-            "Invoice beside its PO lines and receipts, variances highlighted with the rule that judged them",
-            "Accept variance, request credit memo, route to receiver, hold, reject \u2014 each audited",
-        ),
     ),
     Section(
         key="vendors",

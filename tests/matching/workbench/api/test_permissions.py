@@ -93,7 +93,13 @@ def test_an_outsider_does_not_see_another_facility_s_queues_or_items(clients, sm
         assert_problem(call(outsider, method, path, body), 404, "not_found")
     bulk = post(outsider, f"{API}items/bulk/", {"items": [small.pk], "action": "comment", "params": {"note": "x"}})
     assert bulk.json()["results"] == [
-        {"item": small.pk, "ok": False, "code": "not_found", "message": "No such work item, or not one you may see."}
+        {
+            "item": small.pk,
+            "ok": False,
+            "code": "not_found",
+            "message": "No such work item, or not one you may see.",
+            "outcome": "",
+        }
     ]
     unchanged(small)
 
