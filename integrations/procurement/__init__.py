@@ -1,0 +1,1 @@
+"""Procurement-suite connector (Coupa-style API): pure HTTP client and the mapping beside it."""
