@@ -11,6 +11,7 @@ from approvals.models import OPEN_STATUSES, ApprovalRequest, Policy
 from approvals.services import StepSpec, approval_request_submit, policy_create, policy_step_save
 from matching.models import Invoice, InvoiceStatus
 from matching.services._common import _save
+from matching.services.invoice_events import invoice_approved_announce
 from p2p_portal.models import CostCenter
 from p2p_portal.roles import Role
 from p2p_portal.services import system_user
@@ -84,3 +85,5 @@ def invoice_approval_closed(*, approval: ApprovalRequest, approved: bool) -> Non
     actor = decision.actor if decision is not None else approval.submitted_by
     invoice.status = InvoiceStatus.APPROVED if approved else InvoiceStatus.REJECTED
     _save(invoice, actor, f"approval request {approval.pk} {'approved' if approved else 'rejected'}")
+    if approved:
+        invoice_approved_announce(actor=actor, invoice=invoice)

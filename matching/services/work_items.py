@@ -30,6 +30,7 @@ from matching.models import (
     WorkItemState,
     WorkQueue,
 )
+from matching.services.invoice_events import invoices_approved_record
 from p2p_portal.audit.context import acting_as
 from p2p_portal.models import Facility
 from p2p_portal.roles import Role
@@ -219,6 +220,7 @@ def work_items_sync(*, invoices: list[Invoice], now: datetime, columns: dict[str
             custom_historical_attrs=columns,
         )  # fmt: skip
     _credit_memos_settle([invoice for invoice in invoices if invoice.document_type == "credit_memo"], now)
+    invoices_approved_record(invoices=invoices, columns=columns)
 
 
 def _credit_memos_settle(credit_memos: list[Invoice], now: datetime) -> None:
