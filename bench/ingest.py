@@ -180,7 +180,7 @@ def gunicorn_start(port: int) -> subprocess.Popen[bytes]:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still booting (a busy machine boots slowly)
             time.sleep(0.3)
     process.terminate()
     sys.exit(f"gunicorn did not answer: {process.communicate(timeout=10)[1].decode()[-2000:]}")

@@ -15,6 +15,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from matching.api.bulk_items import invoice_values, invoices_represented
 from matching.api.serializers import (
     BulkInvoicesInputSerializer,
     InvoiceInputSerializer,
@@ -24,13 +25,8 @@ from matching.intake.canonical import CanonicalInvoice, CanonicalLine, DocumentE
 from matching.intake.formats import MAX_DOCUMENT_BYTES, parse_document
 from matching.models import Channel, ExceptionCode, InboundDocument, InboundOutcome, Invoice, InvoiceStatus
 from matching.selectors import invoice_list
-from matching.services.invoices import (
-    BatchItem,
-    facility_resolve,
-    inbound_document_outcome,
-    inbound_document_record,
-    invoices_ingest_batch,
-)
+from matching.services.inbound import inbound_document_outcome, inbound_document_record
+from matching.services.intake import BatchItem, facility_resolve, invoices_ingest_batch
 from p2p_portal.api.idempotency import HEADER, idempotent
 from p2p_portal.api.permissions import ScopedPermission, is_api_client
 from p2p_portal.api.views import IDEMPOTENCY_PARAMETER
@@ -65,10 +61,12 @@ def _channel_of(content_type: str) -> str:
 
 
 def _canonical_from_json(data: dict[str, Any], reader: InvoiceInputSerializer | None = None) -> CanonicalInvoice:
-    """The invoice of a JSON body; a bulk request passes one `reader` for all its items (its fields built once)."""
-    if reader is not None:
+    """The invoice of a JSON body: read by hand when well-formed, else by the serializer, whose errors name each bad
+    field (a bulk request passes one `reader` for all its items: its fields built once)."""
+    values = invoice_values(data)
+    if values is None and reader is not None:
         values = reader.run_validation(data)
-    else:
+    elif values is None:
         serializer = InvoiceInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
@@ -341,13 +339,7 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             inbound=inbound,
             keyed_by=None if is_api_client(request.user) else request.user,
         )
-        fresh = list(
-            Invoice.objects.select_related("facility", "vendor", "cost_center")
-            .prefetch_related("exceptions", "lines")
-            .filter(pk__in=[invoice.pk for invoice in produced if isinstance(invoice, Invoice)])
-        )
-        # One serializer for the lot: its fields are built once, not once per invoice.
-        created = dict(zip([invoice.pk for invoice in fresh], InvoiceSerializer(fresh, many=True).data, strict=True))
+        created = invoices_represented(invoice.pk for invoice in produced if isinstance(invoice, Invoice))
         for (index, _item), made in zip(batch, produced, strict=True):
             if isinstance(made, ApplicationError):
                 results[index] = _rejected(index, made)

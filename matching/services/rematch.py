@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from matching.models import ExceptionState, Invoice, PurchaseOrder
-from matching.services.invoices import MATCHABLE_STATUSES, invoices_match_batch
+from matching.services.batch_match import MATCHABLE_STATUSES, invoices_match_batch
 
 # Exceptions that the supplier master decides: they may stop holding without anything happening to the invoice.
 VENDOR_CODES = ("vendor_unknown", "vendor_not_active", "vendor_excluded", "bank_unverified")

@@ -18,13 +18,8 @@ from matching.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from matching.services.invoices import (
-    BatchItem,
-    invoice_ingest,
-    invoice_match,
-    invoices_ingest_batch,
-    invoices_match_batch,
-)
+from matching.services.batch_match import invoice_match, invoices_match_batch
+from matching.services.intake import BatchItem, invoice_ingest, invoices_ingest_batch
 from matching.services.orders import ReceiptLineData, receipt_record
 from p2p_portal.errors import ApplicationError
 from tests.matching.conftest import canonical

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from matching.models import ExceptionState, InvoiceStatus, LineMatch, PurchaseOrderLine
-from matching.services.invoices import invoice_ingest, invoice_match
+from matching.services.batch_match import invoice_match
+from matching.services.intake import invoice_ingest
 from matching.services.orders import ReceiptLineData, receipt_record
 from tests.matching.conftest import canonical
 

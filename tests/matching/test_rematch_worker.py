@@ -9,7 +9,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from matching.models import ExceptionState, InvoiceStatus
-from matching.services.invoices import invoice_ingest
+from matching.services.intake import invoice_ingest
 from matching.services.orders import ReceiptLineData, receipt_record
 from matching.services.rematch import invoices_rematch
 from p2p_portal.celery import app

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from approvals.models import ApprovalRequest
 from approvals.services import approval_request_approve
-from matching.services.invoices import invoice_ingest
+from matching.services.intake import invoice_ingest
 from p2p_portal.errors import NotAllowedError
 from p2p_portal.roles import Role
 from p2p_portal.services import role_grant
