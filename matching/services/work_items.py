@@ -108,6 +108,9 @@ def sla_due(opened_at: datetime, queue: WorkQueue | None) -> datetime:
 def work_queue_defaults_ensure(*, facility: Facility) -> list[WorkQueue]:
     """Give a facility the default queues when no active queue serves it yet (a network's own queues are left
     alone); returns the queues created."""
+    # Two first batches at one facility at once: the facility's row lock makes the second wait and then see the
+    # first one's queues, instead of both creating them (the second would fail on the unique queue code).
+    Facility.objects.select_for_update().filter(pk=facility.pk).first()
     serving = WorkQueue.objects.filter(active=True)
     if serving.filter(facilities=facility).exists() or serving.filter(facilities__isnull=True).exists():
         return []
