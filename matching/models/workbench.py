@@ -98,6 +98,17 @@ class WorkItem(models.Model):
         indexes = [
             # Claim-next and the queue page: the open items of a queue, oldest first.
             models.Index(fields=["queue", "opened_at", "id"], name="matching_workitem_open", condition=Q(state="open")),
+            # Claim-next across all of a clerk's queues: walk the open items oldest first, stop at the first match.
+            models.Index(fields=["opened_at", "id"], name="matching_workitem_open_age", condition=Q(state="open")),
+            # Queue health and page counts answered from the index alone (closed items never read).
+            models.Index(
+                fields=["queue", "state"],
+                include=["facility", "opened_at", "due_at", "claimed_by", "lease_expires_at", "id"],
+                name="matching_workitem_active",
+                condition=Q(
+                    state__in=["open", "waiting_credit_memo", "waiting_receipt", "awaiting_approval", "on_hold"]
+                ),
+            ),
             models.Index(fields=["facility", "state"], name="matching_workitem_fac_state"),
             models.Index(fields=["claimed_by", "state"], name="matching_workitem_claimed"),
             models.Index(fields=["state", "due_at"], name="matching_workitem_due"),

@@ -92,11 +92,7 @@ def work_item_claim_next(*, actor: User, queue: WorkQueue | None = None) -> Work
     """Give the clerk the oldest unclaimed item they may work (in `queue`, or in any of theirs) with a fresh lease;
     the open items they held before go back to their queues. None when there is nothing to work."""
     now = timezone.now()
-    released: list[int] = []
-    for held in WorkItem.objects.select_for_update().filter(claimed_by=actor, state=WorkItemState.OPEN):
-        held.claimed_by = held.claimed_at = held.lease_expires_at = None
-        _save(held, actor, "released: took the next item")
-        released.append(held.pk)
+    released = _release_others(actor)
     # "Next" moves on: the items just given back are not handed straight back to the same clerk.
     candidates = _claimable(actor, queue, now).exclude(pk__in=released)
     if connection.features.has_select_for_update_skip_locked:
@@ -136,7 +132,23 @@ def work_item_claim(*, actor: User, item: WorkItem) -> WorkItem:
     if holds_lease(actor, item, now):
         work_item_lease_renew(actor=actor, item=item)
         return item
+    # One item at a time, as with "next": a clerk who opens another item gives back the one they held, so that
+    # browsing never locks items away from the others for a whole lease.
+    _release_others(actor, keep=item.pk)
     return _take(item, actor, now, "claimed")
+
+
+def _release_others(actor: User, *, keep: int | None = None) -> list[int]:
+    """Give back the open items the actor holds (but `keep`); their ids."""
+    released = []
+    held_items = WorkItem.objects.select_for_update().filter(claimed_by=actor, state=WorkItemState.OPEN)
+    if keep is not None:
+        held_items = held_items.exclude(pk=keep)
+    for held in held_items:
+        held.claimed_by = held.claimed_at = held.lease_expires_at = None
+        _save(held, actor, "released: took another item")
+        released.append(held.pk)
+    return released
 
 
 def work_item_lease_renew(*, actor: User, item: WorkItem) -> bool:
