@@ -1,0 +1,1 @@
+"""Integration services: every write of the integrations app goes through these."""
