@@ -234,7 +234,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=4, day_of_month=11),
         "options": {"expires": 12 * 3600},
     },
+    # Inbound sync: each enabled system's due entities (per its sync_interval_minutes), in order.
+    "integrations.schedule_syncs": {
+        "task": "integrations.schedule_syncs",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Outbox: new events become deliveries, and each system with due deliveries gets dispatch tasks.
+    "integrations.outbox_fanout": {
+        "task": "integrations.outbox_fanout",
+        "schedule": 15.0,
+        "options": {"expires": 14},
+    },
+    "integrations.payments_pull": {
+        "task": "integrations.payments_pull",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
 }
+# Outbox tasks live beside the sync tasks in their own module (autodiscovery finds only `<app>.tasks`).
+CELERY_IMPORTS = ("integrations.tasks_outbox",)
+# An outbox delivery is tried this many times (exponential backoff with full jitter from the base, capped) before it
+# becomes a dead letter; a permanent error dead-letters it at once.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 15, minimum=1)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 
@@ -426,6 +450,11 @@ SPECTACULAR_SETTINGS = {
         "DuplicateStatusEnum": "vendors.models.DuplicateStatus",
         "ScreeningHitStatusEnum": "vendors.models.HitStatus",
         "PurchaseOrderStatusEnum": "matching.models.PurchaseOrderStatus",
+        "SyncRunStatusEnum": "integrations.models.SyncRunStatus",
+        "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
+        "DeadLetterStatusEnum": "integrations.models.DeadLetterStatus",
+        "ReplayOutcomeEnum": "integrations.api.serializers.REPLAY_OUTCOMES",
+        "CallbackOutcomeEnum": "vendors.models.CallbackOutcome",
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90, minimum=1)
