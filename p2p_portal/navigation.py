@@ -69,12 +69,11 @@ SECTIONS: tuple[Section, ...] = (
         label="Integrations",
         url_name="integrations:index",
         icon="sync",
-        summary="Connections to the ERP and the procurement suite, and every message that crossed them.",
-        roles=(Role.INTEGRATION_ADMIN, Role.AUDITOR),
-        coming=(
-            "Purchase orders and receipts flowing in; approved vendors and invoices flowing out",
-            "Sync runs, an outbox that loses nothing, dead letters and replay",
+        summary=(
+            "Connections to the ERP and the procurement suite: sync health and runs, the outbox, dead letters and"
+            " replay."
         ),
+        roles=(Role.INTEGRATION_ADMIN, Role.AUDITOR),
     ),
     Section(
         key="audit",

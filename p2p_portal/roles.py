@@ -87,3 +87,4 @@ class Scope(models.TextChoices):
     ORG_READ = "org:read", "Read facilities and cost centers"
     ORG_WRITE = "org:write", "Create cost centers"
     AUDIT_READ = "audit:read", "Read the audit trail"
+    INTEGRATIONS_ADMIN = "integrations:admin", "Read and operate integrations (sync runs, outbox, dead letters)"

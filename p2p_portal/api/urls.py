@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("approvals.api.urls")),
     path("", include("vendors.api.urls")),
     path("", include("matching.api.urls")),
+    path("integrations/", include("integrations.api.urls")),
 ]
