@@ -169,8 +169,6 @@ DATABASES = {
     "default": database_from_url(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0))
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# URL fields in forms (an external system's base URL) take https:// when the scheme is left out (Django 6's default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 # Covering indexes (INCLUDE) are PostgreSQL's; SQLite, the development fallback, builds them without the extra
 # columns, which is all it can do and all a demo needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
