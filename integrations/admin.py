@@ -21,6 +21,8 @@ REASON_MAX = 100
 class ExternalSystemAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     """A system's settings and the reason its history records."""
 
+    # Without a scheme, https:// (Django 6's default, chosen now so the form does not warn).
+    base_url = forms.URLField(max_length=300, assume_scheme="https")
     reason = forms.CharField(
         label="Reason for this change",
         max_length=REASON_MAX,
