@@ -43,10 +43,13 @@ Record = dict[str, Any]
 MESSAGE_LIMIT: Final = 500
 DEFAULT_RETRY_AFTER: Final = 60.0
 TRYTON_ERROR_NAMES: Final = frozenset({"UserError", "UserWarning", "ConcurrencyException", "LoginException"})
+# Server exceptions that say "busy", not "wrong" (SQLite's writer lock, PostgreSQL's serialisation and deadlocks).
+TRANSIENT_SERVER_ERRORS: Final = ("database is locked", "could not serialize", "deadlock detected", "lock timeout")
 
 
 class TrytonError(PermanentError):
-    """Tryton refused the call itself (validation, domain, access rule, server exception): the same call fails again.
+    """Tryton refused the call itself (validation, domain, access rule, server exception): the same call fails again,
+    except a ConcurrencyException or a server error that says the database was busy (`retryable`).
 
     `name` is Tryton's error name (``UserError``, ``UserWarning``, ``ConcurrencyException``, or ``ServerError`` for
     an unexpected exception on the server); `details` keeps the error's arguments as received (they may be large).
@@ -56,6 +59,10 @@ class TrytonError(PermanentError):
         super().__init__(f"{name}: {truncate(message)}", status=status)
         self.name = name
         self.details = details
+        # A record changed under us, or the database busy with another writer: the same call may pass next time.
+        self.retryable = name == "ConcurrencyException" or (
+            name == "ServerError" and any(marker in message for marker in TRANSIENT_SERVER_ERRORS)
+        )
 
 
 class TrytonWarningError(TrytonError):

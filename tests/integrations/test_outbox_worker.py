@@ -109,7 +109,9 @@ def test_a_thousand_events_while_the_erp_is_down_are_delivered_once_each_when_it
     assert done, worker.tail()
 
     statuses = Counter(OutboxDelivery.objects.filter(system=system).values_list("status", flat=True))
-    assert statuses == {DeliveryStatus.DELIVERED: 1000, DeliveryStatus.DEAD: 1}
+    assert statuses == {DeliveryStatus.DELIVERED: 1000, DeliveryStatus.DEAD: 1}, [
+        (letter.entity, letter.error) for letter in DeadLetter.objects.filter(system=system)
+    ]
     (letter,) = DeadLetter.objects.filter(system=system)
     assert letter.delivery.event_id == poison.pk
     assert letter.attempts == 1  # permanent: not retried

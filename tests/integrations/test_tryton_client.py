@@ -11,7 +11,14 @@ import pytest
 import requests
 
 from integrations.errors import AuthenticationError, PermanentError, RateLimitedError, TransientError
-from integrations.tryton.client import TrytonClient, TrytonError, TrytonWarningError, decode, encode
+from integrations.tryton.client import (
+    TrytonClient,
+    TrytonError,
+    TrytonWarningError,
+    decode,
+    encode,
+    error_from_payload,
+)
 
 SEEDED_SUPPLIERS = {"MedSupply Ltd", "CareGoods Inc"}
 
@@ -35,6 +42,20 @@ def changed_since(cursor: dt.datetime) -> list:
 
 
 # --- values ---------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (["ConcurrencyException", ["Records were modified in the meanwhile"]], True),
+        (["database is locked", "Traceback ..."], True),
+        (["could not serialize access due to concurrent update", "Traceback ..."], True),
+        (["UserError", ["The amount must be positive.", ""]], False),
+        (["KeyError: 'no_such_field'", "Traceback ..."], False),
+    ],
+)
+def test_a_busy_erp_is_worth_retrying_and_a_refusal_is_not(error: list, retryable: bool) -> None:
+    assert error_from_payload(error).retryable is retryable
+
+
 def test_values_round_trip_through_trytons_json_classes() -> None:
     values = {
         "amount": Decimal("9.5000"),
