@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from integrations.errors import PermanentError
 from integrations.models import ExternalSystem
-from integrations.tryton.client import TrytonClient
+from integrations.tryton.client import TrytonClient, TrytonError
 from integrations.tryton.mapping_outbound import (
     MANAGED_IDENTIFIER_TYPES,
     extra_charges,
@@ -112,7 +112,14 @@ def party_upsert(client: TrytonClient, vendor: Vendor) -> int:
             ]
         if wanted.address:
             values["addresses"] = [("create", [wanted.address])]
-        (party_id,) = client.create("party.party", [values], context=ALL_PARTIES)
+        try:
+            (party_id,) = client.create("party.party", [values], context=ALL_PARTIES)
+        except TrytonError:
+            # Two deliveries for one new vendor at once (two of its invoices): the other created the party between
+            # our look and our create, and its code is unique. Use that one; anything else is a real refusal.
+            if party_find(client, wanted.code) is None:
+                raise
+            return party_upsert(client, vendor)
         if not wanted.active:
             client.write("party.party", [party_id], {"active": False}, context=ALL_PARTIES)
         return party_id
