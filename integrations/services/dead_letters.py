@@ -175,13 +175,13 @@ def _outbound_replay(*, actor: Any, dead_letter: DeadLetter) -> DeadLetter:
     letter = DeadLetter.objects.select_for_update().get(pk=dead_letter.pk)
     if letter.delivery_id is None:
         raise ApplicationError("This outbound dead letter has no delivery to retry.", code="dead_letter_no_delivery")
-    delivery = OutboxDelivery.objects.select_for_update().get(pk=letter.delivery_id)
-    if delivery.status != DeliveryStatus.DELIVERED:
-        delivery.status = DeliveryStatus.PENDING
-        delivery.attempts = 0
-        delivery.next_attempt_at = timezone.now()
-        delivery.last_error = ""
-        _save(delivery, actor, f"dead letter {letter.pk} replayed: delivery pending again")
+    from integrations.services.outbox import outbox_delivery_retry  # the outbox owns its deliveries' states
+
+    outbox_delivery_retry(
+        actor=actor,
+        delivery=OutboxDelivery(pk=letter.delivery_id),
+        reason=f"dead letter {letter.pk} replayed: delivery pending again",
+    )
     if letter.status != DeadLetterStatus.REPLAYED:
         letter.status = DeadLetterStatus.REPLAYED
         letter.resolved_at = timezone.now()
