@@ -76,6 +76,17 @@ SECTIONS: tuple[Section, ...] = (
         roles=(Role.INTEGRATION_ADMIN, Role.AUDITOR),
     ),
     Section(
+        key="insights",
+        label="Insights",
+        url_name="insights:index",
+        icon="chart",
+        summary=(
+            "Dashboards and reports: match rates, queues and cycle times, vendor governance, accruals, spend and"
+            " leakage, and the control evidence pack for auditors."
+        ),
+        roles=(Role.AP_MANAGER, Role.PROCUREMENT_ADMIN, Role.VENDOR_STEWARD, Role.AUDITOR),
+    ),
+    Section(
         key="audit",
         label="Audit",
         url_name="audit:list",

@@ -120,6 +120,11 @@ INSTALLED_APPS = [
     "vendors",
     "matching",
     "integrations",
+    "insights",
+    "insights.operations",
+    "insights.governance",
+    "insights.finance",
+    "insights.evidence",
 ]
 
 MIDDLEWARE = [

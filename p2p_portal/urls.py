@@ -22,6 +22,7 @@ urlpatterns = [
     path("vendors/", include("vendors.urls")),
     path("approvals/", include("approvals.urls")),
     path("integrations/", include("integrations.urls")),
+    path("insights/", include("insights.urls")),
     path("audit/", include("p2p_portal.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("p2p_portal.api.urls")),

@@ -1,0 +1,1 @@
+"""Operational visibility: dashboards, accruals, spend and leakage, control evidence (reads every other app)."""

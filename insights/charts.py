@@ -1,0 +1,208 @@
+"""Charts drawn as inline SVG by our own templates (no script, no CDN): bars or lines over categories, each with a
+text alternative and the table of the numbers it shows, so a chart reads the same on screen, in print and aloud.
+
+Build a chart here, render it with ``{% include "insights/_chart.html" with chart=... %}``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+Number = int | float | Decimal
+Kind = Literal["bar", "line"]
+
+WIDTH = 640
+HEIGHT = 240
+LEFT = 56  # room for the axis labels
+BOTTOM = 36
+TOP = 12
+RIGHT = 12
+TICKS = 4
+# Presentation attributes, not inline styles (the CSP admits none). Distinguishable in colour and, printed in
+# grey, by their dash pattern.
+STYLES = (
+    ("#1f6f8b", ""),
+    ("#c0392b", "6 3"),
+    ("#b7791f", "2 3"),
+    ("#2f855a", "10 3 2 3"),
+)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One named row of numbers, a value per category (None where there is none)."""
+
+    label: str
+    values: tuple[Number | None, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A bar (x, y, width, height) or a line point (x, y) with what it stands for."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    category: str
+    value: str
+    href: str
+
+
+@dataclass(frozen=True)
+class DrawnSeries:
+    label: str
+    colour: str
+    dash: str
+    marks: tuple[Mark, ...]
+    path: str  # the polyline of a line chart ("" for bars)
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class CategoryLabel:
+    x: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything the template needs: geometry, the text alternative and the data table."""
+
+    key: str
+    title: str
+    summary: str
+    kind: Kind
+    unit: str
+    categories: tuple[str, ...]
+    series: tuple[DrawnSeries, ...]
+    ticks: tuple[Tick, ...]
+    labels: tuple[CategoryLabel, ...]
+    table: tuple[tuple[str, tuple[str, ...]], ...]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    baseline: float = HEIGHT - BOTTOM
+
+    @property
+    def empty(self) -> bool:
+        return not any(mark for drawn in self.series for mark in drawn.marks)
+
+
+def format_value(value: Number | None, unit: str) -> str:
+    """A number as the chart and its table print it."""
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{float(value):.1f} %"
+    if unit == "$":
+        return f"${Decimal(str(value)):,.2f}"
+    if float(value) == int(float(value)):
+        return f"{int(float(value)):,}"
+    return f"{float(value):,.1f}"
+
+
+def _scale_top(values: Sequence[float]) -> float:
+    """A round number at or above the largest value, so the ticks read well."""
+    top = max([*values, 0.0])
+    if top <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(top))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if top <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _label_every(count: int) -> int:
+    """Print every n-th category label so that they never overlap (about 12 fit)."""
+    return max(1, -(-count // 12))
+
+
+def build_chart(
+    *,
+    key: str,
+    title: str,
+    summary: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    kind: Kind = "bar",
+    unit: str = "",
+    links: Sequence[str] | None = None,
+) -> Chart:
+    """A chart of `series` over `categories`; `summary` is the sentence a screen reader hears (say the trend);
+    `links[i]` is where the i-th category's marks lead (the list behind the figure)."""
+    categories = tuple(categories)
+    for one in series:
+        if len(one.values) != len(categories):
+            raise ValueError(f"series {one.label!r} has {len(one.values)} values for {len(categories)} categories")
+    plotted = [float(value) for one in series for value in one.values if value is not None]
+    top = 100.0 if unit == "%" and plotted and max(plotted) <= 100 else _scale_top(plotted)
+    plot_width = WIDTH - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    baseline = float(HEIGHT - BOTTOM)
+    slot = plot_width / max(len(categories), 1)
+
+    def y_of(value: float) -> float:
+        return round(baseline - plot_height * value / top, 1)
+
+    drawn: list[DrawnSeries] = []
+    count = max(len(series), 1)
+    bar_width = slot * 0.8 / count
+    for index, one in enumerate(series):
+        colour, dash = STYLES[index % len(STYLES)]
+        marks: list[Mark] = []
+        for position, value in enumerate(one.values):
+            if value is None:
+                continue
+            href = links[position] if links else ""
+            if kind == "bar":
+                x = LEFT + slot * position + slot * 0.1 + bar_width * index
+                y = y_of(float(value))
+                marks.append(
+                    Mark(
+                        round(x, 1),
+                        y,
+                        round(bar_width, 1),
+                        round(baseline - y, 1),
+                        categories[position],
+                        format_value(value, unit),
+                        href,
+                    )
+                )
+            else:
+                x = LEFT + slot * position + slot / 2
+                marks.append(
+                    Mark(round(x, 1), y_of(float(value)), 0, 0, categories[position], format_value(value, unit), href)
+                )
+        path = " ".join(f"{mark.x},{mark.y}" for mark in marks) if kind == "line" else ""
+        drawn.append(DrawnSeries(one.label, colour, dash, tuple(marks), path))
+
+    ticks = tuple(Tick(y_of(top * step / TICKS), format_value(top * step / TICKS, unit)) for step in range(TICKS + 1))
+    every = _label_every(len(categories))
+    labels = tuple(
+        CategoryLabel(round(LEFT + slot * position + slot / 2, 1), text)
+        for position, text in enumerate(categories)
+        if position % every == 0
+    )
+    table = tuple((one.label, tuple(format_value(value, unit) for value in one.values)) for one in series)
+    return Chart(
+        key=key,
+        title=title,
+        summary=summary,
+        kind=kind,
+        unit=unit,
+        categories=categories,
+        series=tuple(drawn),
+        ticks=ticks,
+        labels=labels,
+        table=table,
+        baseline=baseline,
+    )

@@ -1,0 +1,1 @@
+"""Insights: evidence reports."""

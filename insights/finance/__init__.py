@@ -1,0 +1,1 @@
+"""Insights: finance reports."""

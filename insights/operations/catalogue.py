@@ -1,0 +1,7 @@
+"""The operations reports as the insights index lists them."""
+
+from __future__ import annotations
+
+from insights.catalogue import Report
+
+REPORTS: tuple[Report, ...] = ()
