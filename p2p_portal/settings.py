@@ -236,6 +236,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 280},
     },
+    # Insights: the operations dashboard's weekly summaries (the page says how fresh they are).
+    "insights.operations_summary_refresh": {
+        "task": "insights.operations_summary_refresh",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
     # OIG publishes the LEIE by the 10th of each month: re-screen the master on the 11th, after the import.
     "vendors.rescreen": {
         "task": "vendors.rescreen_monthly",

@@ -11,3 +11,7 @@ class OperationsInsightsConfig(AppConfig):
     name = "insights.operations"
     label = "insights_operations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the operations gauges on /metrics.
+        from insights.operations import metrics  # noqa: F401
