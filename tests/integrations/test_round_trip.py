@@ -27,7 +27,7 @@ def start_cursors_now(erp, system) -> None:
     session's other tests left in the shared Tryton)."""
     for entity, model in MODELS.items():
         rows = erp.search_read(model, [], ["id", "write_date"], order=[("write_date", "DESC"), ("id", "DESC")], limit=1)
-        cursor = WriteDateCursor(rows[0]["write_date"], frozenset({rows[0]["id"]})).encode() if rows else ""
+        cursor = WriteDateCursor(rows[0]["write_date"], {rows[0]["id"]: rows[0]["write_date"]}).encode() if rows else ""
         SyncCursor.objects.create(system=system, entity=entity, cursor=cursor)
     # The payment pull's cursor is a plain write_date, read inclusively: start just after the latest invoice.
     latest = erp.search_read("account.invoice", [], ["write_date"], order=[("write_date", "DESC")], limit=1)
