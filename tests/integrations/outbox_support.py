@@ -25,7 +25,7 @@ from integrations.models import ExternalSystem, OutboxDelivery
 from integrations.tryton.client import TrytonClient
 from matching.intake.canonical import CanonicalInvoice, CanonicalLine
 from matching.models import Invoice, InvoiceStatus, PurchaseOrder
-from matching.services.intake import invoice_ingest
+from matching.services.intake import BatchItem, invoice_ingest, invoices_ingest_batch
 from matching.services.orders import OrderLineData, purchase_order_upsert
 from p2p_portal.audit.context import acting_as
 from p2p_portal.models import Facility, OutboxEvent
@@ -174,6 +174,34 @@ def approved_invoice(
     invoice = invoice_ingest(actor="tests", document=document, channel="api_json", facility=facility)
     assert invoice.status == InvoiceStatus.APPROVED, list(invoice.exceptions.values_list("code", flat=True))
     return invoice
+
+
+def approved_invoices(
+    vendor: Vendor, facility: Facility, order: PurchaseOrder, count: int, *, prefix: str
+) -> list[Invoice]:
+    """`count` invoices of one unit each on the two-way PO, ingested in batches as the bulk API does, all approved
+    (numbers far apart, so duplicate detection holds none)."""
+    total = Decimal("2.50") + Decimal("4.00")
+    documents = [
+        invoice_document(
+            vendor,
+            facility,
+            order.number,
+            f"{prefix}-{uuid.uuid4().hex[:12]}",
+            [(1, "1", "2.50"), (2, "1", "4.00")],
+            subtotal=total,
+            total_amount=total,
+        )
+        for _ in range(count)
+    ]
+    invoices: list[Invoice] = []
+    for start in range(0, count, 200):
+        items = [BatchItem(document, facility) for document in documents[start : start + 200]]
+        for result in invoices_ingest_batch(actor="tests", items=items, channel="api_json"):
+            assert isinstance(result, Invoice), result
+            assert result.status == InvoiceStatus.APPROVED, list(result.exceptions.values_list("code", flat=True))
+            invoices.append(result)
+    return invoices
 
 
 def wait_for(
