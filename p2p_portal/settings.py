@@ -242,6 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 840},
     },
+    # Insights: the evidence pack shows the latest audit chain verification (re-hashing every history table).
+    "insights.evidence_verify_audit_chain": {
+        "task": "insights.evidence.verify_audit_chain",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
     # OIG publishes the LEIE by the 10th of each month: re-screen the master on the 11th, after the import.
     "vendors.rescreen": {
         "task": "vendors.rescreen_monthly",

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from insights.evidence import views
 
 app_name = "evidence"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.pack, name="pack"),
+    path("download/", views.pack_download, name="download"),
+    path("verify/", views.chain_verify, name="verify"),
+]

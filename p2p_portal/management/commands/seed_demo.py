@@ -14,7 +14,15 @@ from p2p_portal.demo import DemoLogin
 from p2p_portal.request_context import request_id_context
 
 # Each app may ship a `demo` module with `seed() -> list[DemoLogin]`; they run in dependency order.
-SEEDING_ORDER = ("p2p_portal", "approvals", "vendors", "matching", "integrations", "insights.operations")
+SEEDING_ORDER = (
+    "p2p_portal",
+    "approvals",
+    "vendors",
+    "matching",
+    "integrations",
+    "insights.operations",
+    "insights.evidence",
+)
 
 
 class Command(BaseCommand):
