@@ -38,9 +38,9 @@ def accrual_report(*, filters: ReportFilters, as_of: date) -> AccrualReport:
     """Received-not-invoiced as of the date, by facility, cost center and vendor (three grouped queries)."""
     rows = accrual_balances(filters=filters, as_of=as_of).order_by()
     facilities = [
-        Group(str(row["facility_id"]), row["facility__code"], row["facility__name"], row["amount"], row["lines"])
+        Group(str(row["facility_id"]), row["facility__code"], row["facility__name"], row["total"], row["n"])
         for row in rows.values("facility_id", "facility__code", "facility__name")
-        .annotate(amount=Sum("amount"), lines=Count("pk"))
+        .annotate(total=Sum("amount"), n=Count("pk"))
         .order_by("facility__code")
     ]
     cost_centers = [
@@ -48,18 +48,19 @@ def accrual_report(*, filters: ReportFilters, as_of: date) -> AccrualReport:
             str(row["cost_center_id"] or NONE),
             row["cost_center__code"] or "No cost center",
             f"{row['facility__code']} · {row['cost_center__name']}" if row["cost_center_id"] else row["facility__code"],
-            row["amount"],
-            row["lines"],
+            row["total"],
+            row["n"],
+            facility=row["facility__code"],
         )
         for row in rows.values("cost_center_id", "cost_center__code", "cost_center__name", "facility__code")
-        .annotate(amount=Sum("amount"), lines=Count("pk"))
-        .order_by("-amount", "facility__code", "cost_center__code")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .order_by("-total", "facility__code", "cost_center__code")
     ]
     vendors = [
-        Group(str(row["vendor_id"]), row["vendor__legal_name"], row["vendor__number"], row["amount"], row["lines"])
+        Group(str(row["vendor_id"]), row["vendor__legal_name"], row["vendor__number"], row["total"], row["n"])
         for row in rows.values("vendor_id", "vendor__legal_name", "vendor__number")
-        .annotate(amount=Sum("amount"), lines=Count("pk"))
-        .order_by("-amount", "vendor__legal_name")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .order_by("-total", "vendor__legal_name")
     ]
     return AccrualReport(
         as_of=as_of,
@@ -91,5 +92,5 @@ def accrual_lines(
 
 def accrual_lines_totals(rows: QuerySet[AccrualBalance]) -> tuple[int, Decimal]:
     """How many PO lines a drill-down lists and their amount."""
-    totals = rows.order_by().aggregate(lines=Count("pk"), amount=Sum("amount"))
-    return totals["lines"], totals["amount"] or ZERO
+    totals = rows.order_by().aggregate(n=Count("pk"), total=Sum("amount"))
+    return totals["n"], totals["total"] or ZERO

@@ -21,6 +21,7 @@ class Group:
     amount: Decimal
     count: int
     share: Decimal | None = None
+    facility: str = ""  # the facility code a row belongs to, where the row is one facility's ("no cost center")
 
 
 def summary_refresh(kind: SummaryKind) -> SummaryRefresh | None:

@@ -84,9 +84,9 @@ def _groups(
             str(row[key]) if row[key] not in (None, "") else NONE,
             (row[label] if row[label] not in (None, "") else fallback),
             row[detail] or "" if detail else "",
-            row["amount"],
-            row["lines"],
-            share(row["amount"], whole),
+            row["total"],
+            row["n"],
+            share(row["total"], whole),
         )
         for row in rows
     )
@@ -102,8 +102,8 @@ def spend_report(*, filters: ReportFilters) -> SpendReport:
         month: {True: ZERO, False: ZERO} for month in months_between(date_from, date_to)
     }
     counts = {True: 0, False: 0}
-    for row in spend.values("month", "po_backed").annotate(amount=Sum("amount"), lines=Count("pk"), n=Sum("lines")):
-        by_month[row["month"]][row["po_backed"]] += row["amount"]
+    for row in spend.values("month", "po_backed").annotate(total=Sum("amount"), n=Sum("lines")):
+        by_month[row["month"]][row["po_backed"]] += row["total"]
         counts[row["po_backed"]] += row["n"]
     months = tuple(MonthSpend(month, amounts[True], amounts[False]) for month, amounts in sorted(by_month.items()))
     po_backed = sum((month.po_backed for month in months), ZERO)
@@ -112,14 +112,14 @@ def spend_report(*, filters: ReportFilters) -> SpendReport:
 
     def grouped(*fields: str) -> Iterable[Mapping[str, Any]]:
         rows: Iterable[Mapping[str, Any]] = (
-            spend.values(*fields).annotate(amount=Sum("amount"), lines=Sum("lines")).order_by("-amount", *fields)
+            spend.values(*fields).annotate(total=Sum("amount"), n=Sum("lines")).order_by("-total", *fields)
         )
         return rows
 
     leak = LeakageMonth.objects.filter(
         facility_id__in=filters.facility_ids, month__gte=date_from, month__lte=date_to
     ).order_by()
-    leak_total = leak.aggregate(amount=Sum("amount"), lines=Sum("lines"))
+    leak_total = leak.aggregate(total=Sum("amount"), n=Sum("lines"))
     return SpendReport(
         date_from=date_from,
         date_to=date_to,
@@ -129,8 +129,8 @@ def spend_report(*, filters: ReportFilters) -> SpendReport:
         po_backed_lines=counts[True],
         non_po=non_po,
         non_po_lines=counts[False],
-        leakage=leak_total["amount"] or ZERO,
-        leakage_lines=leak_total["lines"] or 0,
+        leakage=leak_total["total"] or ZERO,
+        leakage_lines=leak_total["n"] or 0,
         months=months,
         by_vendor=_groups(
             grouped("vendor_id", "vendor__legal_name", "vendor__number"),
@@ -151,12 +151,12 @@ def spend_report(*, filters: ReportFilters) -> SpendReport:
         by_category=_groups(grouped("category"), "category", "category", "", whole, "Uncategorised"),
         leakage_by_vendor=_groups(
             leak.values("vendor_id", "vendor__legal_name", "vendor__number")
-            .annotate(amount=Sum("amount"), lines=Sum("lines"))
-            .order_by("-amount", "vendor__legal_name"),
+            .annotate(total=Sum("amount"), n=Sum("lines"))
+            .order_by("-total", "vendor__legal_name"),
             "vendor_id",
             "vendor__legal_name",
             "vendor__number",
-            leak_total["amount"] or ZERO,
+            leak_total["total"] or ZERO,
             "Unknown vendor",
         ),
         leakage_by_item=tuple(
@@ -164,13 +164,13 @@ def spend_report(*, filters: ReportFilters) -> SpendReport:
                 f"{row['vendor_id'] or NONE}|{row['item']}",
                 row["item"],
                 row["vendor__legal_name"] or "Unknown vendor",
-                row["amount"],
-                row["lines"],
-                share(row["amount"], leak_total["amount"] or ZERO),
+                row["total"],
+                row["n"],
+                share(row["total"], leak_total["total"] or ZERO),
             )
             for row in leak.values("vendor_id", "vendor__legal_name", "item")
-            .annotate(amount=Sum("amount"), lines=Sum("lines"))
-            .order_by("-amount", "vendor__legal_name", "item")
+            .annotate(total=Sum("amount"), n=Sum("lines"))
+            .order_by("-total", "vendor__legal_name", "item")
         ),
     )
 
@@ -221,5 +221,5 @@ def leakage_line_list(*, filters: ReportFilters, narrowing: LineFilter) -> Query
 
 def line_totals(lines: QuerySet[InvoiceLine], field: str) -> tuple[int, Decimal]:
     """How many lines a drill-down lists and the sum of their figure."""
-    totals = lines.order_by().aggregate(lines=Count("pk"), amount=Sum(field))
-    return totals["lines"], totals["amount"] or ZERO
+    totals = lines.order_by().aggregate(n=Count("pk"), total=Sum(field))
+    return totals["n"], totals["total"] or ZERO
