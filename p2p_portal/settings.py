@@ -242,6 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 840},
     },
+    # Insights: the finance reports' accrual balances and monthly spend (the pages say how fresh they are).
+    "insights.finance_summaries_refresh": {
+        "task": "insights.finance_summaries_refresh",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
     # Insights: the evidence pack shows the latest audit chain verification (re-hashing every history table).
     "insights.evidence_verify_audit_chain": {
         "task": "insights.evidence.verify_audit_chain",

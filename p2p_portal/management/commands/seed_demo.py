@@ -21,6 +21,7 @@ SEEDING_ORDER = (
     "matching",
     "integrations",
     "insights.operations",
+    "insights.finance",
     "insights.evidence",
 )
 
