@@ -95,7 +95,7 @@ def evidence(north: Facility, south: Facility, supplier, order) -> Evidence:  # 
     policy = Policy.objects.create(name="Evidence test", document_type="invoice_variance")
     leie = ExclusionList.objects.create(
         source="leie", version="2026-02", file_name="UPDATED.csv", file_sha256="0" * 64, row_count=9,
-        imported_at=_moments()["before"],
+        imported_at=_moments()["before"], is_current=False,
     )  # fmt: skip
     for index, (label, moment) in enumerate(_moments().items()):
         facility = south if label == "south" else north
