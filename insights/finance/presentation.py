@@ -131,12 +131,17 @@ def spend_charts(report: SpendReport, filters: ReportFilters) -> dict[str, Chart
         summary="The vendors paid most over the period: "
         + ", ".join(f"{group.label} {group.amount:,.2f}" for group in top[:3])
         + ("." if top else "none."),
-        categories=[group.label[:14] for group in top],
+        categories=[_short(group.label) for group in top],
         series=[Series("Paid spend", tuple(group.amount for group in top))],
         unit="$",
         links=[spend_link(report, filters, vendor=group.key) for group in top],
     )
     return {"monthly": monthly, "share": share_chart, "vendors": vendors}
+
+
+def _short(label: str, room: int = 16) -> str:
+    """A category label that fits under its bar (the chart's table has it whole)."""
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
 
 
 def accrual_chart(groups: Sequence[tuple[Group, str]], as_of: date) -> Chart:

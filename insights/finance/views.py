@@ -3,6 +3,8 @@ to the drill-down list of the records behind it; every table also as CSV (`?form
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -268,6 +270,29 @@ def _leakage_cells(line: Any) -> list[Any]:
     ]  # fmt: skip
 
 
+# Columns a drill-down right-aligns and prints as numbers.
+NUMERIC = frozenset(
+    {"Quantity", "Unit price", "Paid spend", "Invoice unit price", "PO unit price", "Above PO price per unit",
+     "Leakage"}
+)  # fmt: skip
+
+
+def _shown(value: Any) -> str:
+    """A cell as the page prints it: ISO dates, quantities without trailing zeros (at least two decimals)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        trimmed = value.normalize()
+        return f"{trimmed:,.2f}" if -trimmed.as_tuple().exponent <= 2 else f"{trimmed:,}"  # type: ignore[operator]
+    return str(value)
+
+
+def _shown_row(header: list[str], values: list[Any]) -> list[tuple[str, bool]]:
+    return [(_shown(value), name in NUMERIC) for name, value in zip(header, values, strict=True)]
+
+
 def _lines_page(request: HttpRequest, *, leakage: bool) -> HttpResponseBase:
     filters = report_filters(request, roles=SPEND_ROLES, default_days=365)
     narrowing = _line_filter(request)
@@ -288,8 +313,8 @@ def _lines_page(request: HttpRequest, *, leakage: bool) -> HttpResponseBase:
         {
             "filters": filters,
             "leakage": leakage,
-            "header": header,
-            "rows": [cells(line) for line in page.object_list],
+            "header": [(name, name in NUMERIC) for name in header],
+            "rows": [_shown_row(header, cells(line)) for line in page.object_list],
             "count": count,
             "amount": amount,
             "page": page,
