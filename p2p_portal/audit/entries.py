@@ -23,7 +23,7 @@ from p2p_portal.models import ApiClient, Facility
 from p2p_portal.roles import AUDIT_READER_ROLES, Scope
 from p2p_portal.selectors import facilities_for
 
-PROJECT_APPS = ("p2p_portal", "audit", "approvals", "vendors", "matching", "integrations")
+PROJECT_APPS = ("p2p_portal", "audit", "approvals", "vendors", "matching", "integrations", "insights_evidence")
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 HIDDEN_FIELDS = {"password"}
 

@@ -188,3 +188,13 @@ def test_the_hourly_task_keeps_a_verification(db) -> None:
     assert ChainVerification.objects.get().requested_by == "task insights.evidence.verify_audit_chain"
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert verify_audit_chain.name in scheduled
+
+
+def test_a_download_shows_in_the_audit_trail(evidence: Evidence, auditor_north) -> None:
+    from p2p_portal.audit.entries import AuditFilters, audit_entries
+
+    _zip(signed_in(auditor_north))
+    entries = list(
+        audit_entries(principal=auditor_north, filters=AuditFilters(object_type="insights_evidence.evidencedownload"))
+    )
+    assert [(entry.actor, entry.action) for entry in entries] == [("ev-auditor-n", "created")]
