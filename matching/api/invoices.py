@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import django_filters
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -259,7 +260,11 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 channel = document.source_format
                 if inbound.channel != channel:
                     inbound.channel = channel
-            invoice = _ingest(request.user, document, channel, inbound)
+            # The invoice and the "accepted" outcome commit together: one commit, not two, on the hot path. The raw
+            # document itself was committed on its own before anything was read.
+            with transaction.atomic():
+                invoice = _ingest(request.user, document, channel, inbound)
+                inbound_document_outcome(actor=request.user, document=inbound, outcome=InboundOutcome.ACCEPTED)
         except DocumentError as error:
             inbound_document_outcome(
                 actor=request.user, document=inbound, outcome=InboundOutcome.REJECTED, errors=_errors_of(error)
@@ -272,7 +277,6 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             if isinstance(error, InvalidInputError) and error.code == "too_large":
                 error.status = 413
             raise
-        inbound_document_outcome(actor=request.user, document=inbound, outcome=InboundOutcome.ACCEPTED)
         return Response(InvoiceSerializer(self._fresh(invoice)).data, status=status.HTTP_201_CREATED)
 
     def _fresh(self, invoice: Invoice) -> Invoice:

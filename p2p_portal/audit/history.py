@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
 from p2p_portal.audit.context import current_actor, current_reason
@@ -27,8 +28,29 @@ class AuditedHistoryBase(models.Model):
         abstract = True
 
 
+class CachedHistoryDescriptor(HistoryDescriptor):
+    """simple-history's `Model.history`, with its manager class built once instead of at every access.
+
+    simple-history builds `manager.from_queryset(queryset)` (a new class, with an `inspect.getmembers` of the
+    queryset) whenever `.history` is read, and every audited save reads it: about 0.4 ms a save, 2.7 ms of CPU of a
+    single-invoice POST. The class it builds is the same every time."""
+
+    def __init__(self, descriptor: HistoryDescriptor) -> None:
+        super().__init__(descriptor.model, manager=descriptor.manager_class, queryset=descriptor.queryset_class)
+        self._manager = self.manager_class.from_queryset(self.queryset_class)
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        return self._manager(self.model, instance)
+
+
 class AuditedHistoricalRecords(HistoricalRecords):
     """simple-history taking the actor and the change reason from the audit context, not from a thread-local request."""
+
+    def finalize(self, sender: Any, **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        descriptor = sender.__dict__.get(self.manager_name)
+        if type(descriptor) is HistoryDescriptor:  # only the model this prepared (once), not one already cached
+            setattr(sender, self.manager_name, CachedHistoryDescriptor(descriptor))
 
     def get_history_user(self, instance: models.Model) -> Any:
         explicit = getattr(instance, "_history_user", None)
