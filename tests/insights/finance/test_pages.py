@@ -179,3 +179,15 @@ def test_a_page_says_when_its_summary_was_never_built(finance_data: FinanceData)
     manager = signed_in(make_user_with_role("north-manager", Role.AP_MANAGER, finance_data.north))
     response = manager.get(reverse("insights:finance:accruals"))
     assert b"has not been built yet" in response.content
+
+
+def test_the_insights_index_lists_the_finance_reports_by_role(north) -> None:
+    manager = signed_in(make_user_with_role("north-manager", Role.AP_MANAGER, north))
+    buyer = signed_in(make_user_with_role("buyer", Role.PROCUREMENT_ADMIN, north))
+    accruals, spend = reverse("insights:finance:accruals"), reverse("insights:finance:spend")
+    listed = manager.get(reverse("insights:index")).content.decode()
+    assert accruals in listed
+    assert spend in listed
+    listed = buyer.get(reverse("insights:index")).content.decode()
+    assert accruals not in listed
+    assert spend in listed
