@@ -198,3 +198,29 @@ def test_a_download_shows_in_the_audit_trail(evidence: Evidence, auditor_north) 
         audit_entries(principal=auditor_north, filters=AuditFilters(object_type="insights_evidence.evidencedownload"))
     )
     assert [(entry.actor, entry.action) for entry in entries] == [("ev-auditor-n", "created")]
+
+
+def test_the_page_reads_in_a_constant_number_of_queries(evidence: Evidence, auditor_north, north) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vendors.models import CallbackEvidence, ChangeRequest
+
+    client = signed_in(auditor_north)
+    client.get(reverse(PACK), PERIOD)  # the first request of a session does one-off work (session, navigation)
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse(PACK), PERIOD)
+    first = ChangeRequest.objects.get(reason="first")
+    for _ in range(3):
+        CallbackEvidence.objects.create(
+            change_request=first,
+            phone_number="2175550199",
+            contact_name="Pat Lee",
+            called_by=evidence.admin,
+            called_at=first.submitted_at,
+            outcome="no_answer",
+            recorded_at=first.submitted_at,
+        )
+    with CaptureQueriesContext(connection) as after:
+        client.get(reverse(PACK), PERIOD)
+    assert len(after) == len(before)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -179,3 +180,21 @@ def test_the_report_is_listed_for_governance_roles_only(master: Master, admin_no
     assert reverse(DASHBOARD) in index
     manager = make_user_with_role("gov-manager-2", Role.AP_MANAGER, north)
     assert reverse(DASHBOARD) not in signed_in(manager).get(reverse("insights:index")).content.decode()
+
+
+def test_the_dashboard_reads_in_a_constant_number_of_queries(master: Master, admin_north, north) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.insights.governance.conftest import _change
+    from tests.vendors.factories import make_vendor
+
+    client = signed_in(admin_north)
+    client.get(reverse(DASHBOARD))  # the first request of a session does one-off work (session, navigation)
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse(DASHBOARD))
+    for index in range(5):
+        _change(make_vendor(f"More Vendor {index} Inc"), north, master.steward_north, timedelta(days=index * 9))
+    with CaptureQueriesContext(connection) as after:
+        client.get(reverse(DASHBOARD))
+    assert len(after) == len(before)
