@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Sum
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from matching.models import (
     ACTIVE_STATES,
@@ -30,6 +30,7 @@ from matching.models import (
     WorkItemState,
     WorkQueue,
 )
+from matching.services.bulk_writes import instances_insert
 from matching.services.invoice_events import invoices_approved_record
 from p2p_portal.audit.context import acting_as
 from p2p_portal.models import Facility
@@ -173,6 +174,7 @@ def work_items_sync(*, invoices: list[Invoice], now: datetime, columns: dict[str
             codes.setdefault(invoice_id, set()).add(code)
     router: QueueRouter | None = None  # loaded at the first invoice that needs a queue
     created: list[WorkItem] = []
+    created_reasons: list[str] = []
     changed: list[WorkItem] = []
     for invoice in invoices:
         item = items.get(invoice.pk)
@@ -189,7 +191,7 @@ def work_items_sync(*, invoices: list[Invoice], now: datetime, columns: dict[str
                         due_at=sla_due(now, queue),
                     )
                 )
-                created[-1]._change_reason = f"{invoice.invoice_number} needs a person"  # type: ignore[attr-defined]
+                created_reasons.append(f"{invoice.invoice_number} needs a person")
             elif item.state == WorkItemState.CLOSED:
                 item.state, item.queue, item.opened_at, item.due_at = (
                     WorkItemState.OPEN,
@@ -210,8 +212,7 @@ def work_items_sync(*, invoices: list[Invoice], now: datetime, columns: dict[str
             item.claimed_by = item.claimed_at = item.lease_expires_at = None
             item._change_reason = f"closed: invoice {invoice.status}"  # type: ignore[attr-defined]
             changed.append(item)
-    if created:
-        bulk_create_with_history(created, WorkItem, custom_historical_attrs=columns)
+    instances_insert(WorkItem, created, created_reasons, columns)
     if changed:
         bulk_update_with_history(
             changed,
