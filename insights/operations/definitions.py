@@ -141,9 +141,17 @@ def stage_invoices(stage: str, facility_ids: Sequence[int] | None, span: Span | 
     return invoices.filter(_within(finish, span)).annotate(stage_length=F(finish) - F(begin))
 
 
-def whole_hours(length: timedelta) -> int:
-    """A stage's length in whole hours (truncated; never below 0)."""
-    return max(int(length.total_seconds() // 3600), 0)
+# Lengths are counted in whole hours up to two days, in whole days (24-hour steps) beyond: the precision a reader
+# needs at each scale, and it keeps the histogram to about a hundred values per facility, week and stage whatever
+# the number of invoices (whole hours over a year of history would be a row per invoice).
+HOURLY_UP_TO = 48
+
+
+def length_hours(length: timedelta) -> int:
+    """A stage's length as the dashboard counts it: whole hours below 48 h, else whole days in hours (truncated;
+    never below 0)."""
+    hours = max(int(length.total_seconds() // 3600), 0)
+    return hours if hours < HOURLY_UP_TO else hours // 24 * 24
 
 
 # --- Duplicates caught ------------------------------------------------------------------------------------------

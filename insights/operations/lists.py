@@ -24,12 +24,12 @@ from insights.operations.definitions import (
     escalations,
     exceptions_opened,
     exceptions_resolved,
+    length_hours,
     po_invoices_judged,
     stage_invoices,
     touchless_condition,
     variances_accepted,
     variances_recovered,
-    whole_hours,
 )
 from insights.operations.models import CycleStage
 from insights.operations.selectors import WAITING_STATES, overdue_approval_ids
@@ -156,14 +156,14 @@ def _cycle(filters: ReportFilters, span: Span, params: QueryDict) -> FigureList:
             *_invoice_cells(invoice),
             (_when(getattr(invoice, begin)), ""),
             (_when(getattr(invoice, finish)), ""),
-            (str(whole_hours(length)), ""),
+            (str(length_hours(length)), ""),
         )
 
     return FigureList(
         f"Cycle time {CycleStage(stage).label}",
         "Invoices (not credit memos, not cancelled) that reached the stage's end in these weeks, shortest first;"
         " the median and p90 are the middle and the 90th-percentile rows of this list.",
-        (*INVOICE_HEADER, "From", "To", "Whole hours"),
+        (*INVOICE_HEADER, "From", "To", "Hours (counted)"),
         records,
         row,
     )

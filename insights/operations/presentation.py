@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,17 +14,26 @@ from insights.charts import Chart, Series, build_chart
 from insights.filters import ReportFilters
 from insights.operations.selectors import OperationsDashboard
 
+# The per-code table shows each week's numbers up to this many weeks (a quarter and a bit); a longer range shows the
+# totals, the weeks being in the chart's table and the CSV (a year would be nearly two thousand linked cells).
+WEEKLY_CELLS_UP_TO = 16
+
+
+@lru_cache(maxsize=32)
+def _list_path(figure: str) -> str:
+    return reverse("insights:operations:list", args=[figure])
+
 
 def figure_url(filters: ReportFilters, figure: str, **extra: Any) -> str:
     """The drill-down list of one figure, with the dashboard's filters."""
-    return f"{reverse('insights:operations:list', args=[figure])}?{urlencode(filters.query(**extra))}"
+    return f"{_list_path(figure)}?{urlencode(filters.query(**extra))}"
 
 
 def week_url(filters: ReportFilters, figure: str, week: date, **extra: Any) -> str:
     """The list behind one week's figure (the filters narrowed to that Monday-to-Sunday)."""
     query = filters.query(**extra)
     query.update({"from": week.isoformat(), "to": (week + timedelta(days=6)).isoformat()})
-    return f"{reverse('insights:operations:list', args=[figure])}?{urlencode(query)}"
+    return f"{_list_path(figure)}?{urlencode(query)}"
 
 
 def week_label(week: date) -> str:
@@ -97,6 +107,7 @@ class WeekCell:
 def exception_rows(board: OperationsDashboard, filters: ReportFilters) -> list[dict[str, Any]]:
     """The by-code table: totals linked, and each week's opened/resolved linked."""
     rows = []
+    weekly = len(board.span.weeks) <= WEEKLY_CELLS_UP_TO
     for trend in board.exceptions:
         rows.append(
             {
@@ -111,7 +122,9 @@ def exception_rows(board: OperationsDashboard, filters: ReportFilters) -> list[d
                         week_url(filters, "exceptions", week, event="resolved", code=trend.code),
                     )
                     for index, week in enumerate(board.span.weeks)
-                ],
+                ]
+                if weekly
+                else [],
             }
         )
     return rows

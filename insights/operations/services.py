@@ -14,10 +14,10 @@ from insights.operations.definitions import (
     STAGES,
     exceptions_opened,
     invoices_with_milestones,
+    length_hours,
     po_invoices_judged,
     touchless_condition,
     week_of_moment,
-    whole_hours,
 )
 from insights.operations.models import CycleTimeBin, ExceptionWeek, MatchWeek, SummaryRefresh
 from matching.models import ExceptionState
@@ -81,7 +81,7 @@ def _cycle_bins() -> list[CycleTimeBin]:
             start, end = moments[begin], moments[finish]
             if start is None or end is None:
                 continue
-            counts[(facility_id, week_of_moment(end), stage, whole_hours(end - start))] += 1
+            counts[(facility_id, week_of_moment(end), stage, length_hours(end - start))] += 1
     return [
         CycleTimeBin(facility_id=f, week=w, stage=s, hours=h, invoices=n) for (f, w, s, h), n in sorted(counts.items())
     ]

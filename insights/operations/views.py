@@ -116,6 +116,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
         "exceptions_chart": presentation.exceptions_chart(board, filters),
         "cycle_chart": presentation.cycle_chart(board, filters),
         "exception_rows": presentation.exception_rows(board, filters),
+        "weekly_cells": len(board.span.weeks) <= presentation.WEEKLY_CELLS_UP_TO,
         "link": _Links(filters),
         "reads_integrations": may_read_integrations(request.user),
         "refresh_minutes": REFRESH_MINUTES,

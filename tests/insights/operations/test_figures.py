@@ -15,11 +15,11 @@ from insights.operations.definitions import (
     Span,
     exceptions_opened,
     exceptions_resolved,
+    length_hours,
     po_invoices_judged,
     stage_invoices,
     touchless_condition,
     week_of_moment,
-    whole_hours,
 )
 from insights.operations.models import CycleTimeBin, ExceptionWeek, MatchWeek, SummaryRefresh
 from insights.operations.selectors import READER_ROLES, nearest_rank, operations_dashboard
@@ -63,14 +63,15 @@ def test_exceptions_by_code_and_week(refreshed: DataSet) -> None:
     }
 
 
-def test_cycle_times_are_nearest_rank_medians_and_p90_in_whole_hours(refreshed: DataSet) -> None:
+def test_cycle_times_are_nearest_rank_medians_and_p90_in_counted_hours(refreshed: DataSet) -> None:
     board = operations_dashboard(filters=filters_for(refreshed, "manager"))
     cycles = {cycle.stage: (cycle.invoices, cycle.median_hours, cycle.p90_hours) for cycle in board.cycles}
-    # received -> approved: T1 2, T2 5, D2 30, NP 50, R1 100, X1 120, O1 200 (credit memo and cancelled left out).
-    assert cycles["received_approved"] == (7, 50, 200)
+    # received -> approved: T1 2, T2 5, D2 30, NP 50, R1 100, X1 120, O1 200 h (credit memo and cancelled left out),
+    # counted in whole days from 48 h: 2, 5, 30, 48, 96, 120, 192.
+    assert cycles["received_approved"] == (7, 48, 192)
     assert cycles["approved_posted"] == (1, 24, 24)  # T1 only: T2 was paid straight from approved
     assert cycles["posted_paid"] == (1, 48, 48)
-    assert cycles["received_paid"] == (2, 29, 74)  # T2 29 h, T1 74 h
+    assert cycles["received_paid"] == (2, 29, 72)  # T2 29 h, T1 74 h (three whole days)
 
 
 def test_money_figures_duplicates_variances_and_escalations(refreshed: DataSet) -> None:
@@ -136,7 +137,7 @@ def test_summaries_equal_the_direct_computation(refreshed: DataSet) -> None:
         for invoice in stage_invoices(stage, None):
             finish = {"received_approved": "approved_at", "approved_posted": "posted_at"}.get(stage, "paid_at")
             week = week_of_moment(getattr(invoice, finish))
-            bins[(invoice.facility_id, week, stage, whole_hours(invoice.stage_length))] += 1
+            bins[(invoice.facility_id, week, stage, length_hours(invoice.stage_length))] += 1
     assert {(b.facility_id, b.week, b.stage, b.hours): b.invoices for b in CycleTimeBin.objects.all()} == dict(bins)
 
 
@@ -158,3 +159,12 @@ def test_nearest_rank() -> None:
     assert nearest_rank([(1, 1), (2, 1), (3, 1), (4, 1)], 50) == 2
     assert nearest_rank([(1, 1), (2, 1), (3, 1), (4, 1)], 90) == 4
     assert nearest_rank([(5, 10)], 90) == 5
+
+
+def test_lengths_are_hours_below_two_days_then_whole_days() -> None:
+    assert length_hours(timedelta(minutes=59)) == 0
+    assert length_hours(timedelta(hours=47, minutes=59)) == 47
+    assert length_hours(timedelta(hours=48)) == 48
+    assert length_hours(timedelta(hours=71, minutes=59)) == 48
+    assert length_hours(timedelta(hours=72)) == 72
+    assert length_hours(timedelta(seconds=-5)) == 0
