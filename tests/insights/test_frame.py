@@ -83,3 +83,11 @@ def test_csv_cells_defuse_formulas_but_keep_negative_numbers() -> None:
     assert cell(Decimal("3.10")) == "3.10"
     assert cell(None) == ""
     assert "".join(csv_lines(["a", "b"], [[1, "x,y"]])) == 'a,b\r\n1,"x,y"\r\n'
+
+
+def test_an_insights_dashboard_marks_insights_as_the_current_section_not_the_home_dashboard(north) -> None:
+    manager = make_user("nav-manager")
+    role_grant(actor="tests", user=manager, role=Role.AP_MANAGER, facility=north)
+    page = signed_in(manager).get(reverse("insights:operations:dashboard")).content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert f'<a href="{reverse("insights:index")}" aria-current="page">' in page
