@@ -99,6 +99,12 @@ def exceptions_opened(facility_ids: Sequence[int] | None, span: Span | None = No
     return found if facility_ids is None else found.filter(invoice__facility_id__in=facility_ids)
 
 
+def exceptions_open(facility_ids: Sequence[int] | None) -> QuerySet[InvoiceException]:
+    """Exceptions open now, whenever they were raised."""
+    found = InvoiceException.objects.filter(state=ExceptionState.OPEN)
+    return found if facility_ids is None else found.filter(invoice__facility_id__in=facility_ids)
+
+
 def exceptions_resolved(facility_ids: Sequence[int] | None, span: Span | None = None) -> QuerySet[InvoiceException]:
     """Exceptions resolved in the span, whatever resolved them (a person's decision or a re-match)."""
     found = InvoiceException.objects.filter(state=ExceptionState.RESOLVED, resolved_at__isnull=False)

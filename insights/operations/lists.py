@@ -22,6 +22,7 @@ from insights.operations.definitions import (
     Span,
     duplicates_decided,
     escalations,
+    exceptions_open,
     exceptions_opened,
     exceptions_resolved,
     length_hours,
@@ -114,15 +115,19 @@ def _judged(filters: ReportFilters, span: Span, params: QueryDict) -> FigureList
 
 
 def _exceptions(filters: ReportFilters, span: Span, params: QueryDict) -> FigureList:
-    event = _choice(params, "event", ("opened", "resolved"))
+    event = _choice(params, "event", ("opened", "resolved", "open"))
     code = _choice(params, "code", ("", *ExceptionCode.values))
-    records = (exceptions_opened if event == "opened" else exceptions_resolved)(filters.facility_ids, span)
+    if event == "open":
+        records = exceptions_open(filters.facility_ids)
+    else:
+        records = (exceptions_opened if event == "opened" else exceptions_resolved)(filters.facility_ids, span)
     if code:
         records = records.filter(code=code)
-    field = "raised_at" if event == "opened" else "resolved_at"
+    field = "resolved_at" if event == "resolved" else "raised_at"
+    when = "now" if event == "open" else "in these weeks"
     return FigureList(
         f"Exceptions {event}" + (f": {code}" if code else ""),
-        f"Exceptions {event} in these weeks" + (f" with code {code}." if code else ", every code."),
+        f"Exceptions {event} {when}" + (f" with code {code}." if code else ", every code."),
         ("Raised", "Resolved", "Code", "Line", "Invoice", "Facility", "State", "Resolution"),
         records.select_related("invoice__facility", "invoice__work_item").order_by(field, "id"),
         lambda exception: (
@@ -135,6 +140,7 @@ def _exceptions(filters: ReportFilters, span: Span, params: QueryDict) -> Figure
             (exception.state, ""),
             (exception.resolution_kind, ""),
         ),
+        as_of=event == "open",
     )
 
 

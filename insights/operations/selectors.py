@@ -20,6 +20,7 @@ from insights.operations.definitions import (
     Span,
     duplicates_decided,
     escalations,
+    exceptions_open,
     variances_accepted,
     variances_recovered,
 )
@@ -121,6 +122,7 @@ class OperationsDashboard:
     exceptions: list[ExceptionTrend]
     queues: list[QueueLoad]
     escalated: int
+    open_exceptions: int
     cycles: list[CycleTime]
     duplicates: dict[str, MoneyFigure]
     accepted: MoneyFigure
@@ -145,6 +147,10 @@ class OperationsDashboard:
     @property
     def open_items(self) -> int:
         return sum(queue.open for queue in self.queues)
+
+    @property
+    def active_items(self) -> int:
+        return sum(queue.open + queue.waiting + queue.on_hold for queue in self.queues)
 
     @property
     def breaches(self) -> int:
@@ -314,6 +320,7 @@ def operations_dashboard(*, filters: ReportFilters) -> OperationsDashboard:
         exceptions=exception_trends(filters=filters, span=span),
         queues=queue_loads(filters=filters),
         escalated=escalations(ids, span).count(),
+        open_exceptions=exceptions_open(ids).count(),
         cycles=cycle_times(filters=filters, span=span),
         duplicates=duplicates,
         accepted=_money(accepted["count"], accepted["amount"]),

@@ -92,7 +92,8 @@ def test_queue_load_aging_and_breaches_as_the_workbench_counts_them(refreshed: D
     assert (receipt.open, receipt.waiting, receipt.on_hold, receipt.breaches) == (1, 1, 0, 1)
     assert dict(receipt.buckets) == {"0-2": 0, "3-5": 1, "6-10": 0, ">10": 0}  # waiting items are not aged
     assert dict(loads["Unrouted"].buckets)["0-2"] == 1
-    assert (board.open_items, board.breaches) == (2, 1)
+    assert (board.open_items, board.breaches, board.active_items) == (2, 1, 3)
+    assert board.open_exceptions == 1  # X2's no_receipt (SOUTH's open price variance is not NORTH's)
     assert board.approvals_overdue == {"invoice": 1}
 
 

@@ -101,6 +101,8 @@ def test_the_dashboard_says_how_fresh_it_is(dataset: DataSet) -> None:
     ("element_id", "expected"),
     [
         ("fig-open-items", 2),
+        ("fig-open-exceptions", 1),
+        ("fig-active-items", 3),
         ("fig-breaches", 1),
         ("fig-approvals", 1),
         ("fig-duplicates", 1),
