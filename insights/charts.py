@@ -185,7 +185,10 @@ def build_chart(
         path = " ".join(f"{mark.x},{mark.y}" for mark in marks) if kind == "line" else ""
         drawn.append(DrawnSeries(one.label, colour, dash, tuple(marks), path))
 
-    ticks = tuple(Tick(y_of(top * step / TICKS), format_value(top * step / TICKS, unit)) for step in range(TICKS + 1))
+    # Counts get whole-number ticks (no "1.5 requests"): fewer ticks when the scale is small.
+    counts = unit == "" and all(float(value).is_integer() for value in plotted)
+    steps = min(TICKS, int(top)) if counts and top >= 1 else TICKS
+    ticks = tuple(Tick(y_of(top * step / steps), format_value(top * step / steps, unit)) for step in range(steps + 1))
     every = _label_every(len(categories))
     labels = tuple(
         CategoryLabel(round(LEFT + slot * position + slot / 2, 1), text)

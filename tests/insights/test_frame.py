@@ -91,3 +91,10 @@ def test_an_insights_dashboard_marks_insights_as_the_current_section_not_the_hom
     page = signed_in(manager).get(reverse("insights:operations:dashboard")).content.decode()
     assert page.count('aria-current="page"') == 1
     assert f'<a href="{reverse("insights:index")}" aria-current="page">' in page
+
+
+def test_a_chart_of_small_counts_has_whole_number_ticks() -> None:
+    chart = build_chart(key="c", title="Requests", summary="Few", categories=["a", "b"], series=[Series("n", (2, 1))])
+    assert [tick.label for tick in chart.ticks] == ["0", "1", "2"]
+    money = build_chart(key="m", title="Spend", summary="s", categories=["a"], series=[Series("n", (2,))], unit="$")
+    assert len(money.ticks) == 5
