@@ -78,7 +78,7 @@ def cycle_chart(board: OperationsDashboard, filters: ReportFilters) -> Chart:
     """Median and p90 hours of each stage, bars."""
     return build_chart(
         key="cycle",
-        title="Cycle times (whole hours)",
+        title="Cycle times (hours; whole days from 48 h)",
         summary="; ".join(
             f"{cycle.label}: median {cycle.median_hours} h, p90 {cycle.p90_hours} h"
             for cycle in board.cycles
