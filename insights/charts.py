@@ -121,6 +121,18 @@ def _scale_top(values: Sequence[float]) -> float:
     return float(10 * magnitude)
 
 
+def _count_scale(largest: float) -> tuple[float, int]:
+    """The top of a count axis and its number of ticks, each tick a whole number."""
+    if largest <= TICKS:
+        whole = int(-(-largest // 1))
+        return float(whole), whole
+    magnitude = 10 ** (len(str(int(largest / TICKS))) - 1)
+    for step in (1, 2, 5, 10):
+        if largest <= step * magnitude * TICKS:
+            return float(step * magnitude * TICKS), TICKS
+    return float(10 * magnitude * TICKS), TICKS
+
+
 def _label_every(count: int) -> int:
     """Print every n-th category label so that they never overlap (about 12 fit)."""
     return max(1, -(-count // 12))
@@ -145,6 +157,11 @@ def build_chart(
             raise ValueError(f"series {one.label!r} has {len(one.values)} values for {len(categories)} categories")
     plotted = [float(value) for one in series for value in one.values if value is not None]
     top = 100.0 if unit == "%" and plotted and max(plotted) <= 100 else _scale_top(plotted)
+    # Counts get whole-number ticks (no "1.5 requests"): a scale of whole steps of 1, 2, 5, 10... per tick.
+    counts = unit == "" and all(value.is_integer() for value in plotted)
+    steps = TICKS
+    if counts:
+        top, steps = _count_scale(max([*plotted, 1.0]))
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     baseline = float(HEIGHT - BOTTOM)
@@ -185,9 +202,6 @@ def build_chart(
         path = " ".join(f"{mark.x},{mark.y}" for mark in marks) if kind == "line" else ""
         drawn.append(DrawnSeries(one.label, colour, dash, tuple(marks), path))
 
-    # Counts get whole-number ticks (no "1.5 requests"): fewer ticks when the scale is small.
-    counts = unit == "" and all(float(value).is_integer() for value in plotted)
-    steps = min(TICKS, int(top)) if counts and top >= 1 else TICKS
     ticks = tuple(Tick(y_of(top * step / steps), format_value(top * step / steps, unit)) for step in range(steps + 1))
     every = _label_every(len(categories))
     labels = tuple(

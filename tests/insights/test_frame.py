@@ -96,5 +96,9 @@ def test_an_insights_dashboard_marks_insights_as_the_current_section_not_the_hom
 def test_a_chart_of_small_counts_has_whole_number_ticks() -> None:
     chart = build_chart(key="c", title="Requests", summary="Few", categories=["a", "b"], series=[Series("n", (2, 1))])
     assert [tick.label for tick in chart.ticks] == ["0", "1", "2"]
+    five = build_chart(key="f", title="n", summary="n", categories=["a"], series=[Series("n", (5,))])
+    assert [tick.label for tick in five.ticks] == ["0", "2", "4", "6", "8"]
+    many = build_chart(key="g", title="n", summary="n", categories=["a"], series=[Series("n", (193,))])
+    assert [tick.label for tick in many.ticks] == ["0", "50", "100", "150", "200"]
     money = build_chart(key="m", title="Spend", summary="s", categories=["a"], series=[Series("n", (2,))], unit="$")
     assert len(money.ticks) == 5
