@@ -183,3 +183,13 @@ def test_every_dashboard_table_downloads_as_csv(refreshed: DataSet, table: str) 
     assert len(rows) >= 2 or table in ("approvals", "integrations")
     if table == "touchless":
         assert rows[1:] == [[refreshed.query["from"], "4", "2", "50.0"], [rows[2][0], "3", "0", "0.0"]]
+
+
+def test_the_median_and_p90_are_rows_of_the_stage_list(refreshed: DataSet) -> None:
+    client = client_of(refreshed, "manager")
+    rows = csv_rows(client.get(lst("cycle"), {**refreshed.query, "stage": "received_approved", "format": "csv"}))
+    hours = [int(row[-1]) for row in rows[1:]]
+    assert hours == sorted(hours)  # shortest first
+    assert (hours[-(-len(hours) // 2) - 1], hours[-(-len(hours) * 9 // 10) - 1]) == (48, 192)
+    html = client.get(reverse(DASHBOARD), refreshed.query).content.decode()
+    assert re.search(r'stage=received_approved">48</a></td><td class="num"><a href="[^"]+">192</a>', html)
