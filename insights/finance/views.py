@@ -29,6 +29,7 @@ from insights.finance.selectors.spend import (
     line_totals,
     spend_line_list,
     spend_report,
+    summary_totals,
 )
 
 PAGE_SIZE = 50
@@ -40,6 +41,22 @@ def _as_of_field(filters: ReportFilters) -> str:
     return format_html(
         '<label>As of <input type="date" name="to" value="{}"{}></label>', filters.date_to.isoformat(), invalid
     )
+
+
+class Counted:
+    """A queryset whose row count is already known (from the drill-down's totals), so paging does not count again."""
+
+    def __init__(self, rows: Any, count: int) -> None:
+        self.rows, self.known = rows, count
+
+    def count(self) -> int:
+        return self.known
+
+    def __len__(self) -> int:
+        return self.known
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]
 
 
 def _page(request: HttpRequest, rows: Any) -> Any:
@@ -116,7 +133,7 @@ def accrual_lines_page(request: HttpRequest) -> HttpResponseBase:
     if wants_csv(request):
         return csv_response(f"accrual-lines-{as_of.isoformat()}", ACCRUAL_HEADER, (_accrual_cells(r) for r in rows))
     count, amount = accrual_lines_totals(rows)
-    page = _page(request, rows)
+    page = _page(request, Counted(rows, count))
     narrowed = {"cost_center": request.GET.get("cost_center", ""), "vendor": request.GET.get("vendor", "")}
     return render(
         request,
@@ -304,8 +321,9 @@ def _lines_page(request: HttpRequest, *, leakage: bool) -> HttpResponseBase:
     if wants_csv(request):
         name = f"{figure}-lines-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}"
         return csv_response(name, header, (cells(line) for line in lines))
-    count, amount = line_totals(lines, figure)
-    page = _page(request, lines)
+    totals = summary_totals(filters=filters, narrowing=narrowing, leakage=leakage)
+    count, amount = totals if totals is not None else line_totals(lines, figure)
+    page = _page(request, Counted(lines, count))
     kept = {name: request.GET.get(name, "") for name in ("vendor", "category", "po", "item")}
     return render(
         request,
