@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from integrations.selectors import may_read as may_read_integrations
 
 PAGE_SIZE = 50
 REFRESH_MINUTES = 15
+CSV_TABLES = ("touchless", "exceptions", "queues", "cycles", "money", "approvals", "integrations")
 
 
 def _csv_tables(board: OperationsDashboard) -> dict[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]:
@@ -107,8 +108,10 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
     if wants_csv(request):
         tables = _csv_tables(board)
         name = request.GET.get("table", "touchless")
-        header, rows = tables.get(name, tables["touchless"])
-        return csv_response(f"operations-{name if name in tables else 'touchless'}", header, rows)
+        if name not in tables:
+            raise Http404("No such table.")
+        header, rows = tables[name]
+        return csv_response(f"operations-{name}", header, rows)
     context = {
         "filters": filters,
         "board": board,
@@ -120,7 +123,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
         "link": _Links(filters),
         "reads_integrations": may_read_integrations(request.user),
         "refresh_minutes": REFRESH_MINUTES,
-        "csv": {name: _csv_url(request, name) for name in _csv_tables(board)},
+        "csv": {name: _csv_url(request, name) for name in CSV_TABLES},
     }
     return render(request, "insights/operations/dashboard.html", context)
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from insights.catalogue import reports_for
 from insights.operations.services import operations_summary_refresh
+from insights.operations.views import CSV_TABLES
 from tests.factories import signed_in
 from tests.insights.operations.conftest import DataSet
 
@@ -172,7 +173,14 @@ def test_unknown_figures_and_parameters_are_404(refreshed: DataSet) -> None:
     assert client.get(lst("exceptions"), {"event": "opened", "code": "=cmd"}).status_code == 404
 
 
-@pytest.mark.parametrize("table", ["touchless", "exceptions", "queues", "cycles", "money", "approvals", "integrations"])
+def test_the_dashboard_offers_every_csv_table_and_no_other(refreshed: DataSet) -> None:
+    html = client_of(refreshed, "manager").get(reverse(DASHBOARD), refreshed.query).content.decode()
+    assert set(re.findall(r"table=(\w+)", html)) == set(CSV_TABLES)
+    response = client_of(refreshed, "manager").get(reverse(DASHBOARD), {"format": "csv", "table": "nothing"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("table", CSV_TABLES)
 def test_every_dashboard_table_downloads_as_csv(refreshed: DataSet, table: str) -> None:
     response = client_of(refreshed, "manager").get(
         reverse(DASHBOARD), {**refreshed.query, "format": "csv", "table": table}
