@@ -52,6 +52,12 @@ def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _analyze(cursor: Any, model: type[Model]) -> None:
+    """Fresh planner statistics for a summary just rewritten (PostgreSQL; autovacuum would come minutes later)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_table(model)}")
+
+
 def _accrual_sql() -> str:
     """One INSERT … SELECT for every interval of every three-way PO line: its receipts and live invoices summed per
     date, running totals in date order (window functions, on PostgreSQL and SQLite alike), each date's totals valid
@@ -113,6 +119,7 @@ def accrual_balances_refresh(*, actor: Any) -> SummaryRefresh:
                 "cancelled": InvoiceStatus.CANCELLED,
             },
         )
+        _analyze(cursor, AccrualBalance)
     # Counted, not taken from rowcount: SQLite reports none for an INSERT that starts with WITH.
     return _refresh_record(SummaryKind.ACCRUALS, actor, AccrualBalance.objects.count(), started)
 
@@ -164,6 +171,9 @@ def spend_months_refresh(*, actor: Any) -> SummaryRefresh:
         for row in leakage.iterator()
     ]
     LeakageMonth.objects.bulk_create(leakage_rows, batch_size=WRITE_BATCH)
+    with connection.cursor() as cursor:
+        _analyze(cursor, SpendMonth)
+        _analyze(cursor, LeakageMonth)
     return _refresh_record(SummaryKind.SPEND, actor, len(spend_rows) + len(leakage_rows), started)
 
 
