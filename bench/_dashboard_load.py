@@ -651,7 +651,8 @@ def load_invoices(world: World) -> None:
         for item_plan in exceptional:
             base = {"item_id": item_plan.id, "invoice_id": item_plan.id, "facility_id": item_plan.facility_id}
             item, quantity, price, _ordered = line_figures(item_plan, 1)
-            amount = ((price - item_price(item)) * quantity).quantize(TWO)
+            # The money at stake: the price variance on line 1, or one unit for the other codes.
+            amount = ((price - item_price(item)) * quantity).quantize(TWO) or item_price(item).quantize(TWO)
             if item_plan.exception == "price_variance" and _draw(item_plan.id, 52) < 0.01:
                 yield {
                     **base,
@@ -660,6 +661,18 @@ def load_invoices(world: World) -> None:
                     "actor_id": world.users["clerk"],
                     "note": "Keyed the invoice: may not accept its variance",
                     "occurred_at": item_plan.received_at + timedelta(hours=1),
+                }
+            asked = item_plan.resolution == "recovered"
+            if asked or (item_plan.resolved_at is None and active_state(item_plan) == "waiting_credit_memo"):
+                assert item_plan.matched_at is not None
+                yield {
+                    **base,
+                    "kind": "request_credit_memo",
+                    "reason_code": "overcharge",
+                    "note": "Credit the price above the PO",
+                    "actor_id": world.users["clerk"],
+                    "occurred_at": item_plan.matched_at + timedelta(hours=2),
+                    "amount": amount,
                 }
             if item_plan.resolved_at is not None:
                 money = item_plan.resolution in ("accepted", "approved", "recovered")
