@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from matching.models import (
@@ -164,17 +164,15 @@ def length_hours(length: timedelta) -> int:
 DUPLICATE_OUTCOMES = (ResolutionKind.CONFIRMED, ResolutionKind.DISMISSED)
 
 
-def duplicates_decided(facility_ids: Sequence[int] | None, span: Span | None, outcome: str) -> QuerySet[Invoice]:
-    """Invoices whose duplicate suspicion a person decided in the span: `confirmed` (rejected, never paid) or
-    `dismissed` (not a duplicate after all)."""
+def duplicates_decided(
+    facility_ids: Sequence[int] | None, span: Span | None, outcome: str
+) -> QuerySet[InvoiceException]:
+    """Duplicate suspicions a person decided in the span: `confirmed` (the invoice rejected, never paid) or
+    `dismissed` (not a duplicate after all); the money is the suspected invoice's total."""
     decided = InvoiceException.objects.filter(
-        invoice_id=OuterRef("pk"),
-        code=ExceptionCode.DUPLICATE_SUSPECT,
-        state=ExceptionState.RESOLVED,
-        resolution_kind=outcome,
+        code=ExceptionCode.DUPLICATE_SUSPECT, state=ExceptionState.RESOLVED, resolution_kind=outcome
     ).filter(_within("resolved_at", span))
-    invoices = Invoice.objects.filter(Exists(decided))
-    return invoices if facility_ids is None else invoices.filter(facility_id__in=facility_ids)
+    return decided if facility_ids is None else decided.filter(invoice__facility_id__in=facility_ids)
 
 
 # --- Variances accepted vs recovered ---------------------------------------------------------------------------
@@ -189,20 +187,26 @@ def variances_accepted(facility_ids: Sequence[int] | None, span: Span | None) ->
 
 
 def variances_recovered(facility_ids: Sequence[int] | None, span: Span | None) -> QuerySet[Invoice]:
-    """Invoices whose variances a credit memo made up in the span, with `recovered_amount`: the variance the credit
-    memo was asked for (the latest request's amount)."""
+    """Invoices whose variances a credit memo made up, counted when the last of them was recovered
+    (`recovered_at`, in the span), with `recovered_amount`: the variance the credit memo was asked for (the latest
+    request's amount)."""
     recovered = InvoiceException.objects.filter(
-        invoice_id=OuterRef("pk"),
-        code__in=VARIANCE_CODES,
-        state=ExceptionState.RESOLVED,
-        resolution_kind=ResolutionKind.RECOVERED,
-    ).filter(_within("resolved_at", span))
+        code__in=VARIANCE_CODES, state=ExceptionState.RESOLVED, resolution_kind=ResolutionKind.RECOVERED
+    )
+    last = (
+        recovered.filter(invoice_id=OuterRef("pk"))
+        .order_by()
+        .values("invoice_id")
+        .annotate(last=Max("resolved_at"))
+        .values("last")[:1]
+    )
     requested = WorkAction.objects.filter(invoice_id=OuterRef("pk"), kind=WorkActionKind.REQUEST_CREDIT_MEMO).order_by(
         "-occurred_at", "-id"
     )
-    invoices = Invoice.objects.filter(Exists(recovered)).annotate(
-        recovered_amount=Subquery(requested.values("amount")[:1])
+    invoices = Invoice.objects.filter(pk__in=recovered.values("invoice_id")).annotate(
+        recovered_at=Subquery(last), recovered_amount=Subquery(requested.values("amount")[:1])
     )
+    invoices = invoices.filter(_within("recovered_at", span))
     return invoices if facility_ids is None else invoices.filter(facility_id__in=facility_ids)
 
 

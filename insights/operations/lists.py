@@ -61,8 +61,10 @@ def _money(amount: Decimal | None) -> str:
 
 
 def _item_link(invoice: Invoice) -> str:
-    item_id = getattr(invoice, "work_item_id", None)
-    return reverse("matching:item", args=[item_id]) if item_id else ""
+    if hasattr(invoice, "work_item_id"):  # annotated by _invoices
+        item_id = invoice.work_item_id
+        return reverse("matching:item", args=[item_id]) if item_id else ""
+    return _work_item_of(invoice)
 
 
 def _invoice_cells(invoice: Invoice) -> tuple[Cell, ...]:
@@ -179,15 +181,17 @@ def _duplicates(filters: ReportFilters, span: Span, params: QueryDict) -> Figure
     outcome = _choice(params, "outcome", DUPLICATE_OUTCOMES)
     return FigureList(
         f"Duplicates {outcome}",
-        "Invoices whose suspected duplicate a person "
+        "Suspected duplicates a person "
         + (
             "confirmed in these weeks (rejected, never paid)."
             if outcome == "confirmed"
             else "dismissed in these weeks."
         ),
-        INVOICE_HEADER,
-        _invoices(duplicates_decided(filters.facility_ids, span, outcome)).order_by("received_at", "id"),
-        _invoice_cells,
+        ("Decided", *INVOICE_HEADER),
+        duplicates_decided(filters.facility_ids, span, outcome)
+        .select_related("invoice__facility", "invoice__vendor", "invoice__work_item")
+        .order_by("resolved_at", "id"),
+        lambda exception: ((_when(exception.resolved_at), ""), *_invoice_cells(exception.invoice)),
     )
 
 
@@ -214,9 +218,13 @@ def _recovered(filters: ReportFilters, span: Span, params: QueryDict) -> FigureL
     return FigureList(
         "Variances recovered through credit memos",
         "Invoices whose variances a vendor's credit memo made up in these weeks, with the variance it was asked for.",
-        (*INVOICE_HEADER, "Recovered"),
-        _invoices(variances_recovered(filters.facility_ids, span)).order_by("received_at", "id"),
-        lambda invoice: (*_invoice_cells(invoice), (_money(invoice.recovered_amount), "")),
+        ("Recovered on", *INVOICE_HEADER, "Recovered"),
+        _invoices(variances_recovered(filters.facility_ids, span)).order_by(F("recovered_at").asc(), "id"),
+        lambda invoice: (
+            (_when(invoice.recovered_at), ""),
+            *_invoice_cells(invoice),
+            (_money(invoice.recovered_amount), ""),
+        ),
     )
 
 

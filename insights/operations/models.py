@@ -77,6 +77,35 @@ class CycleTimeBin(models.Model):
         return f"{self.facility_id} {self.week} {self.stage} {self.hours} h: {self.invoices}"
 
 
+class Decision(models.TextChoices):
+    """The decisions the dashboard counts and sums by week (definitions.py says which records each one is)."""
+
+    DUPLICATE_CONFIRMED = "duplicate_confirmed", "Duplicates confirmed"
+    DUPLICATE_DISMISSED = "duplicate_dismissed", "Duplicates dismissed"
+    VARIANCE_ACCEPTED = "variance_accepted", "Variances accepted"
+    VARIANCE_RECOVERED = "variance_recovered", "Variances recovered by credit memo"
+    ESCALATED = "escalated", "SLA breaches escalated"
+
+
+class DecisionWeek(models.Model):
+    """How many decisions of a kind were taken at a facility in a week, and for how much money."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    count = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["week", "decision"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "week", "decision"], name="insights_ops_decisionweek_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.week} {self.decision}: {self.count} ({self.amount})"
+
+
 class SummaryRefresh(models.Model):
     """One rebuild of the summaries: who asked for it, when it finished, how long it took (the page's freshness)."""
 

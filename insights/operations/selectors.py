@@ -16,15 +16,16 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, PolicyStep, RequestStatus
 from approvals.selectors import add_business_days
 from insights.filters import ReportFilters
-from insights.operations.definitions import (
-    Span,
-    duplicates_decided,
-    escalations,
-    exceptions_open,
-    variances_accepted,
-    variances_recovered,
+from insights.operations.definitions import Span, exceptions_open
+from insights.operations.models import (
+    CycleStage,
+    CycleTimeBin,
+    Decision,
+    DecisionWeek,
+    ExceptionWeek,
+    MatchWeek,
+    SummaryRefresh,
 )
-from insights.operations.models import CycleStage, CycleTimeBin, ExceptionWeek, MatchWeek, SummaryRefresh
 from integrations.models import ExternalSystem
 from integrations.selectors import SystemHealth, health_of
 from matching.models import ACTIVE_STATES, ExceptionCode, WorkItem, WorkItemState, WorkQueue
@@ -297,20 +298,24 @@ def overdue_approval_ids(*, facility_ids: Sequence[int], now: datetime | None = 
     return overdue
 
 
-def _money(count: Any, amount: Any) -> MoneyFigure:
-    return MoneyFigure(int(count or 0), Decimal(amount or 0))
+def decisions(*, filters: ReportFilters, span: Span) -> dict[str, MoneyFigure]:
+    """Each kind of decision over the span at the reader's facilities, from the summary (zeros too)."""
+    rows = (
+        DecisionWeek.objects.filter(facility_id__in=filters.facility_ids, week__gte=span.first_week)
+        .filter(week__lte=span.last_week)
+        .values("decision")
+        .annotate(count=Sum("count"), amount=Sum("amount"))
+        .order_by()
+    )
+    found = {row["decision"]: MoneyFigure(int(row["count"]), Decimal(row["amount"])) for row in rows}
+    return {decision: found.get(decision, MoneyFigure(0, Decimal(0))) for decision in Decision.values}
 
 
 def operations_dashboard(*, filters: ReportFilters) -> OperationsDashboard:
     """The dashboard for these filters: summaries for the weekly figures, live counts for the rest."""
     span = Span.covering(filters.date_from, filters.date_to)
     ids = filters.facility_ids
-    duplicates = {}
-    for outcome in ("confirmed", "dismissed"):
-        totals = duplicates_decided(ids, span, outcome).aggregate(count=Count("pk"), amount=Sum("total_amount"))
-        duplicates[outcome] = _money(totals["count"], totals["amount"])
-    accepted = variances_accepted(ids, span).aggregate(count=Count("pk"), amount=Sum("amount"))
-    recovered = variances_recovered(ids, span).aggregate(count=Count("pk"), amount=Sum("recovered_amount"))
+    decided = decisions(filters=filters, span=span)
     overdue: dict[str, int] = defaultdict(int)
     for document_type in overdue_approval_ids(facility_ids=ids).values():
         overdue[document_type] += 1
@@ -319,12 +324,15 @@ def operations_dashboard(*, filters: ReportFilters) -> OperationsDashboard:
         rate_weeks=match_rate_weeks(filters=filters, span=span),
         exceptions=exception_trends(filters=filters, span=span),
         queues=queue_loads(filters=filters),
-        escalated=escalations(ids, span).count(),
+        escalated=decided[Decision.ESCALATED].count,
         open_exceptions=exceptions_open(ids).count(),
         cycles=cycle_times(filters=filters, span=span),
-        duplicates=duplicates,
-        accepted=_money(accepted["count"], accepted["amount"]),
-        recovered=_money(recovered["count"], recovered["amount"]),
+        duplicates={
+            "confirmed": decided[Decision.DUPLICATE_CONFIRMED],
+            "dismissed": decided[Decision.DUPLICATE_DISMISSED],
+        },
+        accepted=decided[Decision.VARIANCE_ACCEPTED],
+        recovered=decided[Decision.VARIANCE_RECOVERED],
         approvals_overdue=dict(sorted(overdue.items())),
         # External systems are network-wide (integrations.selectors): every reader sees the same health.
         systems=health_of(list(ExternalSystem.objects.select_related("facility").order_by("code"))),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -12,14 +13,25 @@ from django.utils import timezone
 
 from insights.operations.definitions import (
     STAGES,
+    duplicates_decided,
+    escalations,
     exceptions_opened,
     invoices_with_milestones,
     length_hours,
     po_invoices_judged,
     touchless_condition,
+    variances_accepted,
+    variances_recovered,
     week_of_moment,
 )
-from insights.operations.models import CycleTimeBin, ExceptionWeek, MatchWeek, SummaryRefresh
+from insights.operations.models import (
+    CycleTimeBin,
+    Decision,
+    DecisionWeek,
+    ExceptionWeek,
+    MatchWeek,
+    SummaryRefresh,
+)
 from matching.models import ExceptionState
 
 BATCH = 5000  # rows per INSERT and per fetch: bounded memory on a million invoices
@@ -87,23 +99,62 @@ def _cycle_bins() -> list[CycleTimeBin]:
     ]
 
 
+def _decision_weeks() -> list[DecisionWeek]:
+    totals: dict[tuple[int, Any, str], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    recovered: Any = variances_recovered(None, None)  # its annotations are invisible to the type checker
+    sources: list[tuple[str, Any]] = [
+        (
+            Decision.DUPLICATE_CONFIRMED,
+            duplicates_decided(None, None, "confirmed").values_list(
+                "invoice__facility_id", "resolved_at", "invoice__total_amount"
+            ),
+        ),
+        (
+            Decision.DUPLICATE_DISMISSED,
+            duplicates_decided(None, None, "dismissed").values_list(
+                "invoice__facility_id", "resolved_at", "invoice__total_amount"
+            ),
+        ),
+        (
+            Decision.VARIANCE_ACCEPTED,
+            variances_accepted(None, None).values_list("facility_id", "occurred_at", "amount"),
+        ),
+        (
+            Decision.VARIANCE_RECOVERED,
+            recovered.values_list("facility_id", "recovered_at", "recovered_amount"),
+        ),
+        (Decision.ESCALATED, escalations(None, None).values_list("facility_id", "occurred_at", "amount")),
+    ]
+    for decision, rows in sources:
+        for facility_id, moment, amount in rows.order_by().iterator(chunk_size=BATCH):
+            total = totals[(facility_id, week_of_moment(moment), decision)]
+            total[0] += 1
+            total[1] += amount or Decimal(0)
+    return [
+        DecisionWeek(facility_id=f, week=w, decision=d, count=count, amount=amount)
+        for (f, w, d), (count, amount) in sorted(totals.items())
+    ]
+
+
 @transaction.atomic
 def operations_summary_refresh(*, actor: Any) -> SummaryRefresh:
     """Rebuild every weekly summary of the operations dashboard from the records, in one transaction (readers see
     the previous summaries until it commits), and record who refreshed it and when."""
     started, clock = timezone.now(), time.monotonic()
     match_weeks, exception_weeks, bins = _match_weeks(), _exception_weeks(), _cycle_bins()
-    for model in (MatchWeek, ExceptionWeek, CycleTimeBin):
+    decision_weeks = _decision_weeks()
+    for model in (MatchWeek, ExceptionWeek, CycleTimeBin, DecisionWeek):
         model.objects.all().delete()
     MatchWeek.objects.bulk_create(match_weeks, batch_size=BATCH)
     ExceptionWeek.objects.bulk_create(exception_weeks, batch_size=BATCH)
     CycleTimeBin.objects.bulk_create(bins, batch_size=BATCH)
+    DecisionWeek.objects.bulk_create(decision_weeks, batch_size=BATCH)
     refresh = SummaryRefresh(
         actor=_actor_label(actor),
         started_at=started,
         finished_at=timezone.now(),
         duration_ms=int((time.monotonic() - clock) * 1000),
-        rows=len(match_weeks) + len(exception_weeks) + len(bins),
+        rows=len(match_weeks) + len(exception_weeks) + len(bins) + len(decision_weeks),
     )
     refresh.full_clean()
     refresh.save()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import RequestFactory
@@ -13,15 +14,19 @@ from django.test import RequestFactory
 from insights.filters import ReportFilters, report_filters
 from insights.operations.definitions import (
     Span,
+    duplicates_decided,
+    escalations,
     exceptions_opened,
     exceptions_resolved,
     length_hours,
     po_invoices_judged,
     stage_invoices,
     touchless_condition,
+    variances_accepted,
+    variances_recovered,
     week_of_moment,
 )
-from insights.operations.models import CycleTimeBin, ExceptionWeek, MatchWeek, SummaryRefresh
+from insights.operations.models import CycleTimeBin, DecisionWeek, ExceptionWeek, MatchWeek, SummaryRefresh
 from insights.operations.selectors import READER_ROLES, nearest_rank, operations_dashboard
 from insights.operations.services import operations_summary_refresh
 from matching.models import Invoice
@@ -140,6 +145,33 @@ def test_summaries_equal_the_direct_computation(refreshed: DataSet) -> None:
             week = week_of_moment(getattr(invoice, finish))
             bins[(invoice.facility_id, week, stage, length_hours(invoice.stage_length))] += 1
     assert {(b.facility_id, b.week, b.stage, b.hours): b.invoices for b in CycleTimeBin.objects.all()} == dict(bins)
+
+
+def test_decision_summaries_equal_the_direct_computation(refreshed: DataSet) -> None:
+    expected: dict[tuple[int, object, str], tuple[int, Decimal]] = {}
+
+    def add(decision: str, facility_id: int, moment: Any, amount: Decimal | None) -> None:
+        key = (facility_id, week_of_moment(moment), decision)
+        count, total = expected.get(key, (0, Decimal(0)))
+        expected[key] = (count + 1, total + (amount or Decimal(0)))
+
+    for outcome in ("confirmed", "dismissed"):
+        for exception in duplicates_decided(None, None, outcome).select_related("invoice"):
+            add(
+                f"duplicate_{outcome}",
+                exception.invoice.facility_id,
+                exception.resolved_at,
+                exception.invoice.total_amount,
+            )
+    for action in variances_accepted(None, None):
+        add("variance_accepted", action.facility_id, action.occurred_at, action.amount)
+    for invoice in variances_recovered(None, None):
+        add("variance_recovered", invoice.facility_id, invoice.recovered_at, invoice.recovered_amount)
+    for action in escalations(None, None):
+        add("escalated", action.facility_id, action.occurred_at, action.amount)
+    stored = {(row.facility_id, row.week, row.decision): (row.count, row.amount) for row in DecisionWeek.objects.all()}
+    assert stored == expected
+    assert len(stored) == 6  # D1 confirmed, D2 dismissed, X1 and SOUTH's S2 accepted, R1 recovered, X2 escalated
 
 
 def test_a_refresh_replaces_the_summaries_and_records_itself(refreshed: DataSet) -> None:
