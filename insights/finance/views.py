@@ -3,6 +3,7 @@ to the drill-down list of the records behind it; every table also as CSV (`?form
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,7 @@ from insights.finance.selectors.spend import (
     spend_line_list,
     spend_report,
     summary_totals,
+    whole_months,
 )
 
 PAGE_SIZE = 50
@@ -56,7 +58,10 @@ class Counted:
         return self.known
 
     def __getitem__(self, index: Any) -> Any:
-        return self.rows[index]
+        # A page in two steps: the ids in order (an index can answer that), then only those rows with their joins.
+        ids = list(self.rows.values_list("pk", flat=True)[index])
+        found = {row.pk: row for row in self.rows.order_by().filter(pk__in=ids)}
+        return [found[pk] for pk in ids]
 
 
 def _page(request: HttpRequest, rows: Any) -> Any:
@@ -312,6 +317,10 @@ def _shown_row(header: list[str], values: list[Any]) -> list[tuple[str, bool]]:
 
 def _lines_page(request: HttpRequest, *, leakage: bool) -> HttpResponseBase:
     filters = report_filters(request, roles=SPEND_ROLES, default_days=365)
+    if not request.GET.get("from") and not request.GET.get("to"):
+        # Unfiltered, a list covers the report's default whole months (and counts from its summary).
+        first, last = whole_months(filters)
+        filters = replace(filters, date_from=first, date_to=last)
     narrowing = _line_filter(request)
     select = leakage_line_list if leakage else spend_line_list
     lines = select(filters=filters, narrowing=narrowing)
