@@ -68,7 +68,8 @@ class QueueHealth:
         return (timezone.now() - self.oldest_opened_at).days if self.oldest_opened_at else None
 
 
-def _bucket_conditions(now: datetime) -> dict[str, Q]:
+def aging_bucket_conditions(now: datetime) -> dict[str, Q]:
+    """Each aging bucket as a condition on work items (the workbench and the operations dashboard count alike)."""
     conditions = {}
     for name, low, high in AGING_BUCKETS:
         condition = Q(opened_at__lte=now - timedelta(days=low))
@@ -102,7 +103,7 @@ def work_queue_health(*, user: Any, queue: WorkQueue | None = None) -> list[Queu
         "breaches": Count("pk", filter=Q(due_at__lt=now)),
         "oldest": Min("opened_at", filter=open_items),
     }
-    for name, condition in _bucket_conditions(now).items():
+    for name, condition in aging_bucket_conditions(now).items():
         aggregates[f"bucket_{name}"] = Count("pk", filter=open_items & condition)
     rows: dict[int | None, dict[str, Any]] = {
         row["queue"]: dict(row) for row in items.values("queue").annotate(**aggregates).order_by()

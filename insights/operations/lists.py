@@ -35,7 +35,7 @@ from insights.operations.definitions import (
 from insights.operations.models import CycleStage
 from insights.operations.selectors import WAITING_STATES, overdue_approval_ids
 from matching.models import ACTIVE_STATES, ExceptionCode, Invoice, WorkItem, WorkItemState
-from matching.workbench_selectors import AGING_BUCKETS, _bucket_conditions
+from matching.workbench_selectors import AGING_BUCKETS, aging_bucket_conditions
 
 Cell = tuple[str, str]  # (text, link or "")
 
@@ -259,7 +259,7 @@ def work_items_behind(filters: ReportFilters, params: QueryDict, now: datetime) 
         items = items.filter(state__in=states[view])
     bucket = _choice(params, "bucket", ("", *[name for name, _, _ in AGING_BUCKETS]))
     if bucket:
-        items = items.filter(Q(state=WorkItemState.OPEN) & _bucket_conditions(now)[bucket])
+        items = items.filter(Q(state=WorkItemState.OPEN) & aging_bucket_conditions(now)[bucket])
     if params.get("breached") == "1":
         items = items.filter(due_at__lt=now)
     return items

@@ -29,7 +29,7 @@ from insights.operations.models import (
 from integrations.models import ExternalSystem
 from integrations.selectors import SystemHealth, health_of
 from matching.models import ACTIVE_STATES, ExceptionCode, WorkItem, WorkItemState, WorkQueue
-from matching.workbench_selectors import AGING_BUCKETS, _bucket_conditions
+from matching.workbench_selectors import AGING_BUCKETS, aging_bucket_conditions
 from p2p_portal.roles import Role
 
 # Who reads the operations dashboard: AP managers run it, auditors read it.
@@ -250,7 +250,7 @@ def queue_loads(*, filters: ReportFilters, now: datetime | None = None) -> list[
         "on_hold": Count("pk", filter=Q(state=WorkItemState.ON_HOLD)),
         "breaches": Count("pk", filter=Q(due_at__lt=now)),
     }
-    for name, condition in _bucket_conditions(now).items():
+    for name, condition in aging_bucket_conditions(now).items():
         aggregates[f"bucket_{name}"] = Count("pk", filter=open_items & condition)
     rows: list[dict[str, Any]] = [
         dict(row)
