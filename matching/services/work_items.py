@@ -32,6 +32,7 @@ from matching.models import (
 )
 from matching.services.bulk_writes import instances_insert
 from matching.services.invoice_events import invoices_approved_record
+from matching.services.key_sets import any_of
 from p2p_portal.audit.context import acting_as
 from p2p_portal.models import Facility
 from p2p_portal.roles import Role
@@ -161,15 +162,13 @@ def work_items_sync(*, invoices: list[Invoice], now: datetime, columns: dict[str
     """Open, re-route or close the work items of freshly matched invoices (a few queries for the whole batch)."""
     if not invoices:
         return
-    items = {
-        item.invoice_id: item
-        for item in WorkItem.objects.select_for_update().filter(invoice_id__in=[invoice.pk for invoice in invoices])
-    }
+    keys = [invoice.pk for invoice in invoices]
+    items = {item.invoice_id: item for item in WorkItem.objects.select_for_update().filter(any_of("invoice_id", keys))}
     in_exception = [invoice for invoice in invoices if invoice.status == "exception"]
     codes: dict[int, set[str]] = {}
     if in_exception:
         for invoice_id, code in InvoiceException.objects.filter(
-            invoice__in=in_exception, state=ExceptionState.OPEN
+            any_of("invoice_id", [invoice.pk for invoice in in_exception]), state=ExceptionState.OPEN
         ).values_list("invoice_id", "code"):
             codes.setdefault(invoice_id, set()).add(code)
     router: QueueRouter | None = None  # loaded at the first invoice that needs a queue
