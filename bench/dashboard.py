@@ -192,7 +192,10 @@ def discover(client: Any, today: date) -> tuple[list[Page], dict[str, Any]]:
     from insights.catalogue import AREAS, all_reports
 
     reports = all_reports()
-    report_paths = {report.url for report in reports}
+    from django.urls import reverse
+
+    # Links to the reports themselves and to the index (breadcrumbs) are not lists behind a figure.
+    report_paths = {report.url for report in reports} | {reverse("insights:index")}
     facility = _queue_load.FACILITIES[0][0]
     pages: list[Page] = []
     found: dict[str, Any] = {"missing": [], "links": {}, "texts": {}, "areas": {}, "freshness": {}}
@@ -214,7 +217,9 @@ def discover(client: Any, today: date) -> tuple[list[Page], dict[str, Any]]:
             pages.append(Page(f"{report.key}:{variant}", path, report.key))
         links = figure_links(text, report_paths)
         found["links"][report.key] = links
-        lists = (href for href, _figure in links if is_html_page(client, href))
+        # A link that shows a figure first (following a number to its list is the point), then any other.
+        ordered = [href for href, figure in links if figure is not None] + [href for href, _ in links]
+        lists = (href for href in ordered if is_html_page(client, href))
         drill_down = next(lists, None)
         if drill_down is not None:
             pages.append(Page(f"{report.key}:drill_down", drill_down, report.key))
