@@ -15,7 +15,7 @@ Kind = Literal["bar", "line"]
 
 WIDTH = 640
 HEIGHT = 240
-LEFT = 56  # room for the axis labels
+LEFT = 40  # the least room for the axis labels
 BOTTOM = 36
 TOP = 12
 RIGHT = 12
@@ -133,6 +133,29 @@ def _count_scale(largest: float) -> tuple[float, int]:
     return float(10 * magnitude * TICKS), TICKS
 
 
+# A round top's leading figure -> how many ticks split it into round steps (500 in steps of 100, 200 of 50).
+NICE_STEPS = {1.0: 5, 2.0: 4, 2.5: 5, 5.0: 5}
+
+
+def _scale(plotted: Sequence[float], unit: str) -> tuple[float, int]:
+    """The top of the value axis and how many ticks divide it."""
+    if unit == "%" and plotted and max(plotted) <= 100:
+        return 100.0, TICKS
+    if unit == "" and all(value.is_integer() for value in plotted):
+        # Counts get whole-number ticks (no "1.5 requests").
+        return _count_scale(max([*plotted, 1.0]))
+    top = _scale_top(plotted)
+    leading = top / 10 ** (len(str(int(top))) - 1) if top >= 1 else top
+    return top, NICE_STEPS.get(round(leading, 1), TICKS)
+
+
+def _tick_label(value: float, unit: str) -> str:
+    """An axis label: money without cents where the tick is whole."""
+    if unit == "$" and float(value).is_integer():
+        return f"${int(value):,}"
+    return format_value(value, unit)
+
+
 def _label_every(count: int) -> int:
     """Print every n-th category label so that they never overlap (about 12 fit)."""
     return max(1, -(-count // 12))
@@ -156,13 +179,12 @@ def build_chart(
         if len(one.values) != len(categories):
             raise ValueError(f"series {one.label!r} has {len(one.values)} values for {len(categories)} categories")
     plotted = [float(value) for one in series for value in one.values if value is not None]
-    top = 100.0 if unit == "%" and plotted and max(plotted) <= 100 else _scale_top(plotted)
-    # Counts get whole-number ticks (no "1.5 requests"): a scale of whole steps of 1, 2, 5, 10... per tick.
-    counts = unit == "" and all(value.is_integer() for value in plotted)
-    steps = TICKS
-    if counts:
-        top, steps = _count_scale(max([*plotted, 1.0]))
-    plot_width = WIDTH - LEFT - RIGHT
+    top, steps = _scale(plotted, unit)
+    tick_values = [top * step / steps for step in range(steps + 1)]
+    tick_labels = [_tick_label(value, unit) for value in tick_values]
+    # Room on the left for the longest axis label (11 px text, about 6.5 px a character).
+    left = max(LEFT, round(10 + 6.5 * max(len(label) for label in tick_labels)))
+    plot_width = WIDTH - left - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     baseline = float(HEIGHT - BOTTOM)
     slot = plot_width / max(len(categories), 1)
@@ -181,7 +203,7 @@ def build_chart(
                 continue
             href = links[position] if links else ""
             if kind == "bar":
-                x = LEFT + slot * position + slot * 0.1 + bar_width * index
+                x = left + slot * position + slot * 0.1 + bar_width * index
                 y = y_of(float(value))
                 marks.append(
                     Mark(
@@ -195,17 +217,17 @@ def build_chart(
                     )
                 )
             else:
-                x = LEFT + slot * position + slot / 2
+                x = left + slot * position + slot / 2
                 marks.append(
                     Mark(round(x, 1), y_of(float(value)), 0, 0, categories[position], format_value(value, unit), href)
                 )
         path = " ".join(f"{mark.x},{mark.y}" for mark in marks) if kind == "line" else ""
         drawn.append(DrawnSeries(one.label, colour, dash, tuple(marks), path))
 
-    ticks = tuple(Tick(y_of(top * step / steps), format_value(top * step / steps, unit)) for step in range(steps + 1))
+    ticks = tuple(Tick(y_of(value), label) for value, label in zip(tick_values, tick_labels, strict=True))
     every = _label_every(len(categories))
     labels = tuple(
-        CategoryLabel(round(LEFT + slot * position + slot / 2, 1), text)
+        CategoryLabel(round(left + slot * position + slot / 2, 1), text)
         for position, text in enumerate(categories)
         if position % every == 0
     )
@@ -221,5 +243,6 @@ def build_chart(
         ticks=ticks,
         labels=labels,
         table=table,
+        left=left,
         baseline=baseline,
     )

@@ -100,5 +100,8 @@ def test_a_chart_of_small_counts_has_whole_number_ticks() -> None:
     assert [tick.label for tick in five.ticks] == ["0", "2", "4", "6", "8"]
     many = build_chart(key="g", title="n", summary="n", categories=["a"], series=[Series("n", (193,))])
     assert [tick.label for tick in many.ticks] == ["0", "50", "100", "150", "200"]
-    money = build_chart(key="m", title="Spend", summary="s", categories=["a"], series=[Series("n", (2,))], unit="$")
-    assert len(money.ticks) == 5
+    money = build_chart(key="m", title="Spend", summary="s", categories=["a"], series=[Series("n", (432.5,))], unit="$")
+    assert [tick.label for tick in money.ticks] == ["$0", "$100", "$200", "$300", "$400", "$500"]
+    wide = build_chart(key="w", title="Spend", summary="s", categories=["a"], series=[Series("n", (9e5,))], unit="$")
+    assert wide.ticks[-1].label == "$1,000,000"
+    assert wide.left > money.left  # room for the longer labels
