@@ -118,7 +118,7 @@ def accrual_lines(
     elif isinstance(vendor, int):
         rows = rows.filter(vendor_id=vendor)
     return rows.select_related("po_line__purchase_order", "facility", "vendor", "cost_center").order_by(
-        "-amount", "po_line_id"
+        "-amount", "pk"
     )
 
 
