@@ -5,7 +5,8 @@ the same in words.
 Accrual (received, not invoiced) of a three-way PO line as of a date D:
     received(D) = sum of its receipt lines on receipts dated on or before D (returns are negative lines)
     invoiced(D) = sum of its line matches on invoices dated on or before D that are not rejected or cancelled,
-                  credit memos counted negative (quantities in the PO line's unit)
+                  credit memos counted negative (quantities in the PO line's unit; a line in another unit, which
+                  matching could not convert, settles nothing)
     accrued quantity = received(D) - invoiced(D) when positive, else nothing; amount = quantity x PO unit price.
 Two-way lines are not accrued: nothing is received on them as far as matching is concerned.
 
@@ -22,7 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, CharField, DecimalField, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Abs, Coalesce, NullIf, Substr
+from django.db.models.functions import Abs, Coalesce, NullIf, Substr, Trim, Upper
 
 from matching.models import DocumentType, InvoiceLine, InvoiceStatus, LineMatch, MatchType, ReceiptLine
 
@@ -70,8 +71,16 @@ def invoice_movements(
     po_line_ids: Iterable[int] | None = None, *, facility_ids: Sequence[int] | None = None, until: date | None = None
 ) -> Iterable[Movement]:
     """Quantities invoiced (credit memos negative) on three-way PO lines by live invoices, by invoice date."""
-    matches = LineMatch.objects.filter(po_line__match_type=MatchType.THREE_WAY).exclude(
-        invoice_line__invoice__status__in=NOT_INVOICED
+    # A line in another unit than its PO line's (uom_mismatch: matching knows no conversion) settles nothing, as
+    # in matching's own running totals.
+    matches = (
+        LineMatch.objects.filter(po_line__match_type=MatchType.THREE_WAY)
+        .exclude(invoice_line__invoice__status__in=NOT_INVOICED)
+        .annotate(
+            invoiced_unit=Upper(Trim("invoice_line__unit_of_measure")),
+            ordered_unit=Upper(Trim("po_line__unit_of_measure")),
+        )
+        .filter(invoiced_unit=F("ordered_unit"))
     )
     if po_line_ids is not None:
         matches = matches.filter(po_line_id__in=list(po_line_ids))

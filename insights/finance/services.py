@@ -80,6 +80,7 @@ def _accrual_sql() -> str:
         JOIN {invoice} i ON i.id = il.invoice_id
         JOIN {po_line} pl ON pl.id = lm.po_line_id
         WHERE pl.match_type = %(three_way)s AND i.status NOT IN (%(rejected)s, %(cancelled)s)
+          AND UPPER(TRIM(il.unit_of_measure)) = UPPER(TRIM(pl.unit_of_measure))
     ),
     days AS (
         SELECT po_line_id, on_date, SUM(received) AS received, SUM(invoiced) AS invoiced

@@ -117,9 +117,7 @@ def accrual_lines(
         rows = rows.none()  # a PO always has a vendor
     elif isinstance(vendor, int):
         rows = rows.filter(vendor_id=vendor)
-    return rows.select_related("po_line__purchase_order", "facility", "vendor", "cost_center").order_by(
-        "-amount", "pk"
-    )
+    return rows.select_related("po_line__purchase_order", "facility", "vendor", "cost_center").order_by("-amount", "pk")
 
 
 def accrual_lines_totals(rows: QuerySet[AccrualBalance]) -> tuple[int, Decimal]:

@@ -28,9 +28,15 @@ AS_OF = date(2026, 11, 30)
 
 
 def document(
-    vendor: Vendor | None, number: str, po: str, on: date, *lines: tuple[int | None, str, str], **header: Any
+    vendor: Vendor | None,
+    number: str,
+    po: str,
+    on: date,
+    *lines: tuple[int | None, str, str],
+    unit: str = "EA",
+    **header: Any,
 ) -> CanonicalInvoice:
-    """An invoice at NORTH with lines (PO line number, quantity, unit price)."""
+    """An invoice at NORTH with lines (PO line number, quantity, unit price) in `unit`."""
     built = tuple(
         CanonicalLine(
             line_number=position,
@@ -39,7 +45,7 @@ def document(
             gtin="",
             description="Goods",
             quantity=Decimal(quantity),
-            unit_of_measure="EA",
+            unit_of_measure=unit,
             unit_price=Decimal(price),
             amount=(Decimal(quantity) * Decimal(price)).quantize(Decimal("0.01")),
         )
@@ -165,6 +171,8 @@ def finance_data(north: Facility, south: Facility) -> FinanceData:
         "INV-9": (north, document(medline, "INV-9", "", date(2026, 11, 18), (None, "1", "100.00"))),  # non-PO
         # 12.9 % above: a price_variance exception (invoiced for accruals, not spend, not leakage).
         "INV-10": (north, document(medline, "INV-10", "PO-1", date(2026, 11, 27), (3, "2", "35.00"))),
+        # Cases of gloves against a PO in each: uom_mismatch, so it settles none of the gloves received.
+        "INV-11": (north, document(medline, "INV-11", "PO-1", date(2026, 11, 20), (1, "2", "100.00"), unit="CS")),
     }  # fmt: skip
     invoices = {
         number: invoice_ingest(actor=ACTOR, document=doc, channel="api_json", facility=facility)

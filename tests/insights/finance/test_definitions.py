@@ -32,6 +32,7 @@ def test_the_data_set_is_in_the_states_the_figures_assume(finance_data: FinanceD
         "INV-8": InvoiceStatus.PAID,
         "INV-9": InvoiceStatus.APPROVED,
         "INV-10": InvoiceStatus.EXCEPTION,
+        "INV-11": InvoiceStatus.EXCEPTION,
     }
 
 
