@@ -13,6 +13,7 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from matching.services.key_sets import array_parameter
 from p2p_portal.audit.context import Actor, current_actor
 from p2p_portal.audit.history import REASON_LENGTH
 from p2p_portal.request_context import current_request_id
@@ -242,5 +243,5 @@ def columns_update(
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} FROM (SELECT {arrays}) AS v(id, {', '.join(names)})"  # noqa: S608
             " WHERE t.id = v.id",
-            [list(keys), *[[row[index] for row in rows] for index in range(len(types))]],
+            [array_parameter(keys), *[array_parameter(row[index] for row in rows) for index in range(len(types))]],
         )
