@@ -266,6 +266,7 @@ def query_counts(client: Any, pages: list[Page], *, explain: bool) -> dict[str, 
 
 # Open records counted straight in SQL over all facilities, and the area whose dashboard shows each as it is.
 DIRECT_COUNTS = {
+    "open_exceptions": ("operations", "SELECT count(*) FROM matching_invoiceexception WHERE state = 'open'"),
     "open_work_items": ("operations", "SELECT count(*) FROM matching_workitem WHERE state = 'open'"),
     "pending_deliveries": ("operations", "SELECT count(*) FROM integrations_outboxdelivery WHERE status = 'pending'"),
     "open_dead_letters": ("operations", "SELECT count(*) FROM integrations_deadletter WHERE status = 'open'"),
