@@ -4,32 +4,17 @@ phone and in print."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from insights.finance.services import finance_summaries_refresh
 from p2p_portal.roles import Role
+from tests.browser.pages import SCREENSHOTS, log_in, no_sideways_scroll
 from tests.conftest import PASSWORD
 from tests.factories import make_user_with_role
 from tests.insights.finance.conftest import AS_OF, FinanceData, finance_data  # noqa: F401 -- fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
-
-
-def log_in(page: Page, live_server, username: str, next_path: str) -> None:
-    page.goto(f"{live_server.url}/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    """The page is no wider than the screen (wide tables scroll inside their own box)."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_accruals_and_spend_lead_to_their_lines(

@@ -4,33 +4,18 @@ and follows the open-items figure to the list behind it — at desktop width and
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from insights.operations.services import operations_summary_refresh
-from tests.conftest import PASSWORD
+from tests.browser.pages import SCREENSHOTS, log_in, no_sideways_scroll
 from tests.insights.operations import conftest as operations_fixtures
 from tests.insights.operations.conftest import DataSet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 dataset = operations_fixtures.dataset
-
-
-def log_in(page: Page, live_server, username: str, landing: str) -> None:
-    page.goto(f"{live_server.url}/login/?{urlencode({'next': landing})}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    """The page is no wider than the screen (wide tables scroll inside their own box)."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_a_manager_reads_the_dashboard_and_follows_a_figure(

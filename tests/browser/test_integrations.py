@@ -4,35 +4,26 @@ dead letter it left, discard with a reason, "Run now", replay of a selected lett
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from integrations.models import DeadLetterStatus, DeliveryStatus, SyncRun
-from tests.conftest import PASSWORD
+from tests.browser.pages import SCREENSHOTS, no_sideways_scroll
+from tests.browser.pages import log_in as sign_in
 from tests.integrations import console_data
 from tests.integrations.console_data import Console
 from tests.integrations.sync_helpers import FAST_RETRY, KEY_VARIABLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
-console = console_data.console
-
 
 def log_in(page: Page, live_server, username: str) -> None:
-    """Sign in through the login page, landing on the console."""
-    page.goto(f"{live_server.url}/login/?next=/integrations/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    """Sign in through the login page, landing on integrations."""
+    sign_in(page, live_server, username, "/integrations/")
     expect(page.get_by_role("heading", level=1, name="Integrations")).to_be_visible()
 
 
-def no_sideways_scroll(page: Page) -> None:
-    """The page is no wider than the screen (wide tables scroll inside their own box)."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+console = console_data.console
 
 
 def test_an_integration_admins_round(

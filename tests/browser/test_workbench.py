@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,13 +12,20 @@ from playwright.sync_api import Page, expect
 from matching.models import InvoiceStatus, WorkItem, WorkItemState
 from matching.services.intake import invoice_ingest
 from matching.services.orders import ReceiptLineData, receipt_record
-from tests.conftest import PASSWORD
+from tests.browser.pages import SCREENSHOTS, no_sideways_scroll
+from tests.browser.pages import log_in as sign_in
 from tests.matching import conftest as matching_fixtures
 from tests.matching.conftest import canonical
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+
+def log_in(page: Page, live_server, username: str) -> None:
+    """Sign in through the login page, landing on the workbench."""
+    sign_in(page, live_server, username, "/workbench/")
+    expect(page.get_by_role("heading", level=1, name="Workbench")).to_be_visible()
+
+
 # The matching tests' vendor and PO-100 at NORTH.
 supplier = matching_fixtures.supplier
 order = matching_fixtures.order
@@ -48,24 +54,10 @@ def day(people, supplier, north, order) -> dict[str, int]:
     return numbers
 
 
-def log_in(page: Page, live_server, username: str) -> None:
-    """Sign in through the login page, landing on the workbench."""
-    page.goto(f"{live_server.url}/login/?next=/workbench/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1, name="Workbench")).to_be_visible()
-
-
 def press(page: Page, key: str) -> None:
     """Press a shortcut once the page (and workbench.js) has loaded."""
     page.wait_for_load_state("load")
     page.keyboard.press(key)
-
-
-def no_sideways_scroll(page: Page) -> None:
-    """The page is no wider than the screen (wide tables scroll inside their own box)."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_a_clerks_day(page: Page, live_server, day, console_errors) -> None:
