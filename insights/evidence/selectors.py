@@ -20,7 +20,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from approvals.models import ApprovalDecision, BlockedAttempt
-from insights.evidence.models import ChainVerification
+from insights.evidence.models import ChainVerification, EvidenceDownload
 from insights.filters import ReportFilters
 from matching.models import ToleranceRule, WorkAction, WorkActionKind
 from vendors.models import (
@@ -340,6 +340,13 @@ def evidence_sections(*, filters: ReportFilters) -> list[Section]:
 
 
 CHAIN_HEADER = ("table", "verified", "unsealed", "head hash", "broken")
+
+
+def evidence_download_list(*, filters: ReportFilters, limit: int) -> list[EvidenceDownload]:
+    """The latest downloads of evidence that covered only facilities this reader may see."""
+    visible = {facility.code for facility in filters.visible}
+    recent = EvidenceDownload.objects.select_related("downloaded_by").order_by("-downloaded_at", "-id")[:100]
+    return [download for download in recent if set(download.facilities) <= visible][:limit]
 
 
 def chain_verification_latest() -> ChainVerification | None:

@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from insights.evidence.catalogue import EVIDENCE_ROLES
-from insights.evidence.models import ChainVerification, EvidenceDownload
+from insights.evidence.models import ChainVerification
 from insights.evidence.selectors import (
     CHAIN_HEADER,
     Section,
     chain_rows,
     chain_verification_latest,
+    evidence_download_list,
     evidence_sections,
 )
 from insights.evidence.services import chain_verification_run, evidence_download_record, evidence_pack_build
@@ -44,13 +45,6 @@ def _person(request: HttpRequest) -> User:
     if not isinstance(user, User):  # login_required ran first; this only narrows the type
         raise PermissionDenied("Sign in first.")
     return user
-
-
-def _recent_downloads(filters: ReportFilters) -> list[EvidenceDownload]:
-    """The latest downloads of evidence that covered only facilities this reader may see."""
-    visible = {facility.code for facility in filters.visible}
-    recent = EvidenceDownload.objects.select_related("downloaded_by").order_by("-downloaded_at", "-id")[:100]
-    return [download for download in recent if set(download.facilities) <= visible][:RECENT_DOWNLOADS]
 
 
 @require_GET
@@ -79,7 +73,7 @@ def pack(request: HttpRequest) -> HttpResponseBase:
         "chain_header": CHAIN_HEADER,
         "chain_rows": [[cell(value) for value in row] for row in chain_rows(verification)] if verification else [],
         "chain_csv": "?" + urlencode({**query, "section": "audit_chain", "format": "csv"}),
-        "downloads": _recent_downloads(filters),
+        "downloads": evidence_download_list(filters=filters, limit=RECENT_DOWNLOADS),
         "query": urlencode(query),
     }
     return render(request, "insights/evidence/pack.html", context)
