@@ -36,8 +36,15 @@ def order(north, supplier) -> PurchaseOrder:
     return order
 
 
-def canonical(supplier: Vendor, *lines: tuple[int, str, str], number: str = "INV-1", **header: Any) -> CanonicalInvoice:
-    """An invoice for `supplier` at NORTH on PO-100 with lines (po line number, quantity, unit price)."""
+def canonical(
+    supplier: Vendor | None,
+    *lines: tuple[int | None, str, str],
+    number: str = "INV-1",
+    unit: str = "EA",
+    **header: Any,
+) -> CanonicalInvoice:
+    """An invoice for `supplier` (None: a vendor number the master does not know) at NORTH on PO-100 with lines
+    (po line number, quantity, unit price) in `unit`."""
     built = tuple(
         CanonicalLine(
             line_number=position,
@@ -46,7 +53,7 @@ def canonical(supplier: Vendor, *lines: tuple[int, str, str], number: str = "INV
             gtin="",
             description="",
             quantity=Decimal(quantity),
-            unit_of_measure="EA",
+            unit_of_measure=unit,
             unit_price=Decimal(price),
             amount=(Decimal(quantity) * Decimal(price)).quantize(Decimal("0.01")),
         )
@@ -59,7 +66,7 @@ def canonical(supplier: Vendor, *lines: tuple[int, str, str], number: str = "INV
         "invoice_date": date(2026, 11, 10),
         "due_date": None,
         "currency": "USD",
-        "vendor_number": supplier.number,
+        "vendor_number": supplier.number if supplier else "V-NOBODY",
         "vendor_ref_system": "",
         "vendor_ref_id": "",
         "vendor_tax_id": "",

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from matching.intake.canonical import CanonicalInvoice, CanonicalLine
+from matching.intake.canonical import CanonicalInvoice
 from matching.models import Invoice, InvoiceStatus, PurchaseOrder
 from matching.services.intake import invoice_ingest
 from matching.services.orders import OrderLineData, ReceiptLineData, purchase_order_upsert, receipt_record
 from matching.services.payments import invoice_mark_paid, invoice_mark_posted
 from p2p_portal.models import CostCenter, Facility
 from p2p_portal.services import cost_center_create
+from tests.matching.conftest import canonical
 from tests.vendors.factories import make_vendor
 from vendors.models import Vendor
 
@@ -37,45 +38,7 @@ def document(
     **header: Any,
 ) -> CanonicalInvoice:
     """An invoice at NORTH with lines (PO line number, quantity, unit price) in `unit`."""
-    built = tuple(
-        CanonicalLine(
-            line_number=position,
-            po_line_number=po_line,
-            item_code="",
-            gtin="",
-            description="Goods",
-            quantity=Decimal(quantity),
-            unit_of_measure=unit,
-            unit_price=Decimal(price),
-            amount=(Decimal(quantity) * Decimal(price)).quantize(Decimal("0.01")),
-        )
-        for position, (po_line, quantity, price) in enumerate(lines, start=1)
-    )
-    subtotal = sum((line.amount for line in built), Decimal(0))
-    values: dict[str, Any] = {
-        "document_type": "invoice",
-        "invoice_number": number,
-        "invoice_date": on,
-        "due_date": None,
-        "currency": "USD",
-        "vendor_number": vendor.number if vendor else "V-NOBODY",
-        "vendor_ref_system": "",
-        "vendor_ref_id": "",
-        "vendor_tax_id": "",
-        "vendor_gln": "",
-        "vendor_name": "",
-        "facility": "NORTH",
-        "po_number": po,
-        "original_invoice_number": "",
-        "subtotal": subtotal,
-        "tax_amount": Decimal(0),
-        "freight_amount": Decimal(0),
-        "total_amount": subtotal,
-        "lines": built,
-        "source_format": "ubl",
-    }
-    values.update(header)
-    return CanonicalInvoice(**values)
+    return canonical(vendor, *lines, number=number, unit=unit, po_number=po, invoice_date=on, **header)
 
 
 @dataclass
